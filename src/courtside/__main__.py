@@ -1,0 +1,3 @@
+from courtside.cli.app import main
+
+main()

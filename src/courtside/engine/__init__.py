@@ -1,0 +1,5 @@
+"""Engine adapters. Only this package imports duckdb."""
+
+from courtside.engine.duckdb import Engine
+
+__all__ = ["Engine"]

@@ -1,0 +1,152 @@
+"""The DuckDB adapter: owns the connection, transactions and the few engine-specific operations.
+
+Nothing else in courtside opens DuckDB. Threads get their own cursor on the one
+connection (DuckDB's single-writer model: concurrent transactions in one process are
+fine as long as they touch different rows; other processes wait for the file lock).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+
+from courtside.errors import WarehouseBusy
+
+SCHEMAS = ("raw", "analytics", "precompute", "predictions", "grading", "ledger")
+
+
+class Engine:
+    """A DuckDB warehouse file (or ':memory:')."""
+
+    dialect = "duckdb"
+
+    def __init__(self, path: str | Path = ":memory:", *, wait_seconds: float = 0.0, threads: int | None = None):
+        self.path = str(path)
+        self._con = _open(self.path, wait_seconds)
+        if threads:
+            self._con.execute(f"SET threads = {int(threads)}")
+        self._local = threading.local()
+        for schema in SCHEMAS:
+            self._con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+
+    # -- connections -------------------------------------------------------------------
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor on the shared connection."""
+        cur = getattr(self._local, "cur", None)
+        if cur is None:
+            cur = self._con.cursor()
+            self._local.cur = cur
+        return cur
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """BEGIN ... COMMIT on this thread's cursor; ROLLBACK on any error."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+    # -- queries -----------------------------------------------------------------------
+    def execute(self, sql: str, params: Any = None) -> None:
+        self.con.execute(sql, params)
+
+    def fetchall(self, sql: str, params: Any = None) -> list[tuple]:
+        return self.con.execute(sql, params).fetchall()
+
+    def fetchone(self, sql: str, params: Any = None) -> tuple | None:
+        return self.con.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Any = None) -> Any:
+        row = self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    def fetch_df(self, sql: str, params: Any = None):
+        return self.con.execute(sql, params).df()
+
+    def fetch_dicts(self, sql: str, params: Any = None) -> list[dict]:
+        cur = self.con.execute(sql, params)
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def register_df(self, name: str, df: Any) -> None:
+        self.con.register(name, df)
+
+    def unregister(self, name: str) -> None:
+        self.con.unregister(name)
+
+    # -- catalog -----------------------------------------------------------------------
+    def table_exists(self, qualified: str) -> bool:
+        schema, name = qualified.split(".", 1)
+        return bool(self.scalar(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [schema, name],
+        ))
+
+    def columns(self, qualified: str) -> list[tuple[str, str]]:
+        schema, name = qualified.split(".", 1)
+        return self.fetchall(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+            [schema, name],
+        )
+
+    # -- engine-specific primitives ------------------------------------------------------
+    def fingerprint_expr(self, relation: str, alias: str = "t") -> str:
+        """An order-independent, deterministic per-row hash expression for a table or temp table.
+
+        Doubles are rounded to 6 decimals first, so that the last bit of a parallel
+        floating-point sum cannot change a fingerprint (invariant 7: determinism).
+        """
+        parts = []
+        for col, dtype, *_ in self.fetchall(f"DESCRIBE {relation}"):
+            ref = f'{alias}."{col}"'
+            if dtype in ("DOUBLE", "FLOAT", "REAL") or dtype.startswith("DECIMAL"):
+                parts.append(f"round({ref}::DOUBLE, 6)")
+            else:
+                parts.append(ref)
+        return f"hash({', '.join(parts)})"
+
+
+def _open(path: str, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    """Open the file, waiting up to `wait_seconds` while another process holds its lock."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return duckdb.connect(path)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                holder = _lock_holder(str(exc))
+                raise WarehouseBusy(
+                    f"warehouse `{path}` is in use by another courtside process{holder}; "
+                    "nothing was written. Wait for it to finish (or pass --wait SECONDS)."
+                ) from None
+            time.sleep(0.2)
+
+
+def _lock_holder(message: str) -> str:
+    marker = "PID "
+    if marker in message:
+        pid = message.split(marker, 1)[1].split(")")[0].split(" ")[0]
+        return f" (PID {pid})"
+    return ""

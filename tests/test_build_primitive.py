@@ -1,0 +1,92 @@
+"""The write primitive on a tiny hand-made schedule: replace exactly the partitions, ledger in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from courtside.build import build
+from courtside.engine import Engine
+from courtside.errors import MissingUpstream, ModelError
+from courtside.ledger import partitions
+from courtside.models.registry import Edge, Model, Registry, Window, check_edges
+from courtside.models.raw.sources import MODELS as SOURCES
+from courtside.project import setup_warehouse
+
+D = dt.date
+
+
+@pytest.fixture
+def engine(tmp_path):
+    eng = Engine(tmp_path / "w.duckdb")
+    setup_warehouse(eng)
+    for i, day in enumerate([D(2024, 1, 1), D(2024, 1, 2), D(2024, 1, 4)]):
+        for g in range(2):
+            eng.execute("INSERT INTO raw.schedule VALUES (?, ?, '2023-24', 'regular', ?, ?, 100, 90, 'final', 't', 'f', 1, now())",
+                        [f"00223{i}{g}", day, f"H{g}", f"A{g}"])
+    yield eng
+    eng.close()
+
+
+GAMES = Model("analytics.games_per_day", "analytics", ("game_date",),
+              sql="SELECT game_date, count(*)::INTEGER AS games FROM raw.schedule WHERE game_date BETWEEN $start AND $end GROUP BY 1",
+              edges=(Edge("raw.schedule", Window.same_date()),),
+              expected="SELECT game_date, 1 AS expected FROM raw.schedule WHERE game_date BETWEEN $start AND $end GROUP BY 1")
+RUNNING = Model("analytics.games_before", "analytics", ("game_date",),
+                sql="""SELECT d.game_date, coalesce(sum(g.games), 0)::INTEGER AS games_before
+                       FROM raw.game_dates d LEFT JOIN analytics.games_per_day g
+                         ON g.game_date >= d.season_start AND g.game_date < d.game_date
+                       WHERE d.game_date BETWEEN $start AND $end GROUP BY 1""",
+                edges=(Edge("analytics.games_per_day", Window.season_before()),))
+
+
+def registry() -> Registry:
+    return Registry([*SOURCES, GAMES, RUNNING])
+
+
+def test_build_replaces_partitions_and_writes_ledger(engine):
+    reg = registry()
+    r = build(engine, reg, GAMES, D(2024, 1, 1), D(2024, 1, 4), "run1")
+    assert (r.dates, r.rows, r.expected) == (3, 3, 3)
+    again = build(engine, reg, GAMES, D(2024, 1, 2), D(2024, 1, 2), "run2")
+    assert again.rows == 1
+    assert engine.scalar("SELECT count(*) FROM analytics.games_per_day") == 3
+    led = {p["game_date"]: p for p in partitions(engine, GAMES.name)}
+    assert led[D(2024, 1, 2)]["run_id"] == "run2" and led[D(2024, 1, 1)]["run_id"] == "run1"
+    assert led[D(2024, 1, 2)]["fingerprint"] == led[D(2024, 1, 2)]["fingerprint"] != "0"
+
+
+def test_missing_upstream_names_table_and_dates(engine):
+    reg = registry()
+    build(engine, reg, GAMES, D(2024, 1, 1), D(2024, 1, 1), "r")
+    with pytest.raises(MissingUpstream) as err:
+        build(engine, reg, RUNNING, D(2024, 1, 4), D(2024, 1, 4), "r")
+    assert err.value.missing == {"analytics.games_per_day": [D(2024, 1, 2)]}
+    assert "analytics.games_per_day" in str(err.value) and "2024-01-02" in str(err.value)
+
+
+def test_failed_build_changes_nothing(engine):
+    reg = registry()
+    build(engine, reg, GAMES, D(2024, 1, 1), D(2024, 1, 4), "r")
+    before = engine.fetchall("SELECT * FROM analytics.games_per_day ORDER BY 1")
+    broken = Model(GAMES.name, "analytics", ("games",), sql=GAMES.sql.replace("count(*)::INTEGER", "1"),
+                   edges=GAMES.edges)
+    with pytest.raises(ModelError, match="broke its grain"):
+        build(engine, Registry([*SOURCES, broken]), broken, D(2024, 1, 1), D(2024, 1, 4), "r2")
+    assert engine.fetchall("SELECT * FROM analytics.games_per_day ORDER BY 1") == before
+
+
+def test_code_version_follows_definition():
+    changed = Model(GAMES.name, GAMES.layer, GAMES.grain, sql=GAMES.sql + " ", edges=GAMES.edges, expected=GAMES.expected)
+    assert changed.code_version == GAMES.code_version  # whitespace is not a change
+    changed = Model(GAMES.name, GAMES.layer, GAMES.grain, sql=GAMES.sql.replace("count(*)", "count(game_id)"),
+                    edges=GAMES.edges, expected=GAMES.expected)
+    assert changed.code_version != GAMES.code_version
+
+
+def test_edges_are_checked_against_sql():
+    check_edges(RUNNING)
+    lying = Model("analytics.x", "analytics", (), sql=RUNNING.sql, edges=(Edge("raw.schedule", Window.same_date()),))
+    with pytest.raises(ModelError, match="undeclared `analytics.games_per_day`"):
+        check_edges(lying)
