@@ -1,0 +1,9 @@
+"""Commands of this capability (registered on the main app)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    pass
