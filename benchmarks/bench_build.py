@@ -1,0 +1,80 @@
+"""Time to build every analytics and precompute model over every season from a loaded warehouse,
+and the time of one extra single-date batch of one model.
+
+    python benchmarks/bench_build.py [--runs 5] [--data DIR]
+
+Each run starts from a copy of the same freshly loaded warehouse; figures are medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+LAYERS = ("analytics", "precompute")
+
+
+def load_once(data: str | None, path: Path) -> None:
+    from courtside.project import Project
+    from courtside.sources.load import load_all
+
+    with Project(path, data) as p:
+        load_all(p.engine, p.data_dir)
+
+
+def build_all(path: Path) -> tuple[float, dict[str, float], float]:
+    from courtside.build import build
+    from courtside.ledger import new_run_id
+    from courtside.project import Project
+
+    with Project(path) as p:
+        first, last = p.engine.fetchone("SELECT min(game_date), max(game_date) FROM raw.game_dates")
+        models = [m for m in p.registry if m.layer in LAYERS]
+        per_model: dict[str, float] = {}
+        t0 = time.perf_counter()
+        for m in models:
+            t = time.perf_counter()
+            build(p.engine, p.registry, m, first, last, new_run_id(), context=p)
+            per_model[m.name] = time.perf_counter() - t
+        total = time.perf_counter() - t0
+        # One extra single-date batch of the last (most derived) model, on a mid-season date.
+        day = p.engine.scalar("SELECT game_date FROM raw.game_dates WHERE season_type = 'regular' "
+                              "ORDER BY game_date LIMIT 1 OFFSET 400")
+        t = time.perf_counter()
+        build(p.engine, p.registry, models[-1], day, day, new_run_id(), context=p)
+        single = time.perf_counter() - t
+    return total, per_model, single
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--data", default=None)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "loaded.duckdb"
+        load_once(args.data, base)
+        totals, singles, per: list = [], [], {}
+        for i in range(args.runs):
+            copy = Path(tmp) / f"run{i}.duckdb"
+            shutil.copy(base, copy)
+            total, per_model, single = build_all(copy)
+            totals.append(total)
+            singles.append(single)
+            for k, v in per_model.items():
+                per.setdefault(k, []).append(v)
+            copy.unlink()
+    print(f"models built: {len(per)} ({', '.join(LAYERS)}), runs: {args.runs}")
+    for name, values in per.items():
+        print(f"  {name:<45} median {statistics.median(values):6.2f} s")
+    print(f"all models, every season: median {statistics.median(totals):.2f} s "
+          f"(min {min(totals):.2f}, max {max(totals):.2f})   target <= 5 s")
+    print(f"one extra single-date batch: median {1000 * statistics.median(singles):.0f} ms   target <= 50 ms")
+
+
+if __name__ == "__main__":
+    main()
