@@ -17,7 +17,7 @@ def _root() -> None:
 
 
 # Each module registers its commands on `app`; one module per capability keeps them small.
-COMMAND_MODULES = ("data", "pull_cmd", "calendar_cmd", "build_cmd", "planning", "ml_cmd", "run_cmd")
+COMMAND_MODULES = ("data", "pull_cmd", "calendar_cmd", "build_cmd", "planning", "ml_cmd", "sql_cmd", "run_cmd")
 for _name in COMMAND_MODULES:
     importlib.import_module(f"courtside.cli.{_name}").register(app)
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Iterator, Optional
 
 import typer
 
-from courtside.errors import CourtsideError
+from courtside.errors import CourtsideError  # noqa: F401  (re-exported for commands)
 
 Warehouse = Annotated[Optional[Path], typer.Option("--warehouse", "-w", help="DuckDB file (env COURTSIDE_WAREHOUSE).")]
 Data = Annotated[Optional[Path], typer.Option("--data", help="Folder of the public NBA files (env COURTSIDE_DATA).")]
