@@ -28,3 +28,31 @@ def data_dir() -> Path:
 @pytest.fixture
 def warehouse(tmp_path) -> Path:
     return tmp_path / "test.duckdb"
+
+
+# -- the real data loaded once per session (raw layer) ------------------------------------------
+
+@pytest.fixture(scope="session")
+def loaded_warehouse(tmp_path_factory, data_dir) -> Path:
+    """A DuckDB file with every source loaded (load_all), built once per session. Do not mutate:
+    use `loaded_copy` for tests that write."""
+    from courtside.project import Project
+    from courtside.sources.load import load_all
+
+    path = tmp_path_factory.mktemp("loaded") / "loaded.duckdb"
+    project = Project(path, data_dir)
+    try:
+        load_all(project.engine, data_dir)
+    finally:
+        project.close()  # closed before anyone copies the file
+    return path
+
+
+@pytest.fixture
+def loaded_copy(loaded_warehouse, tmp_path) -> Path:
+    """A fresh copy of the loaded warehouse for a test that writes."""
+    import shutil
+
+    target = tmp_path / "loaded_copy.duckdb"
+    shutil.copy(loaded_warehouse, target)
+    return target

@@ -29,6 +29,21 @@ RAW_TABLES: dict[str, str] = {
         season_type VARCHAR NOT NULL, team_abbr VARCHAR NOT NULL, opponent_abbr VARCHAR NOT NULL,
         is_home BOOLEAN NOT NULL, win BOOLEAN, team_minutes INTEGER,  -- 240, 265 with one OT ...
         {BOX_STATS}, {PROVENANCE}""",
+    # Every source row of team boxes (staging, added by the loaders); raw.team_boxscores is derived from it.
+    "raw.team_boxscore_sources": f"""
+        game_id VARCHAR NOT NULL, game_date DATE NOT NULL, season VARCHAR NOT NULL,
+        season_type VARCHAR NOT NULL, team_abbr VARCHAR NOT NULL, opponent_abbr VARCHAR NOT NULL,
+        is_home BOOLEAN NOT NULL, win BOOLEAN, team_minutes INTEGER,
+        {BOX_STATS},
+        source_rank INTEGER NOT NULL,            -- lower wins when sources overlap
+        {PROVENANCE}""",
+    # Every game of the schedule files (staging); raw.schedule is derived from it and the team boxes.
+    "raw.schedule_sources": f"""
+        game_id VARCHAR NOT NULL, game_date DATE NOT NULL, season VARCHAR NOT NULL,
+        season_type VARCHAR NOT NULL, home_team VARCHAR NOT NULL, away_team VARCHAR NOT NULL,
+        home_pts INTEGER, away_pts INTEGER, status VARCHAR NOT NULL,
+        source_rank INTEGER NOT NULL,
+        {PROVENANCE}""",
     # Every source row of player boxes (staging); the canonical table is derived from it.
     "raw.player_boxscore_sources": f"""
         game_id VARCHAR NOT NULL, game_date DATE NOT NULL, season VARCHAR NOT NULL,

@@ -1,0 +1,255 @@
+"""Reading source files robustly, and replacing one file's rows in one transaction.
+
+Conventions every loader shares:
+- A file is named by its path relative to the data folder (stable across machines).
+- Every CSV is read with all columns as text; casts and checks happen in SQL, so a bad value
+  becomes a reject with a reason instead of failing the file.
+- `line` is the 1-based physical line in the (decompressed) CSV: the header is line 1, the
+  first data row is line 2. (Quoted fields with embedded newlines would shift it; none of
+  our sources have them.)
+- A structurally broken file (corrupt/truncated compression, no header, missing required
+  column) raises SourceError and is refused whole: its earlier rows stay untouched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import io
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from courtside.errors import SourceError
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One family of source files -> one target table.
+
+    `select(spec)` returns SQL over the text table `src` producing the target's columns
+    (without provenance) plus `_line`, `_reason` (NULL = good row) and `_skip` (TRUE = out of
+    scope by design, e.g. preseason: counted, not loaded, not a reject).
+    """
+
+    source: str
+    pattern: str
+    target: str
+    required: tuple[str, ...]
+    select: Callable[["FileSpec"], str]
+    key: tuple[str, ...]
+    member_suffix: str | None = None  # for zips: the CSV inside whose name ends with this
+    exclude: tuple[str, ...] = ()     # glob matches to leave out (e.g. a cross-check copy)
+    optional: tuple[str, ...] = ()    # columns some files lack: added as NULL text
+    only_required: bool = False       # parse just the required columns (wide, large files)
+
+
+@dataclass
+class FileResult:
+    file: str
+    target: str
+    status: str  # loaded | unchanged | refused
+    rows: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    error: str | None = None
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decompress(path: Path, rel: str, raw: bytes, member_suffix: str | None = None) -> bytes:
+    """The CSV text of a .csv, .csv.gz or .zip file; broken compression refuses the file."""
+    name = path.name.lower()
+    try:
+        if name.endswith(".gz"):
+            return gzip.decompress(raw)
+        if name.endswith(".zip"):
+            with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+                members = [m for m in zf.namelist() if not m.startswith("__MACOSX/")
+                           and m.lower().endswith(member_suffix or ".csv")]
+                if len(members) != 1:
+                    raise SourceError(rel, f"zip should hold exactly one CSV, found {members}")
+                return zf.read(members[0])
+    except (EOFError, OSError, zlib.error, zipfile.BadZipFile) as exc:
+        raise SourceError(rel, f"corrupt or truncated compressed file ({exc})") from None
+    return raw
+
+
+def read_text_table(rel: str, text: bytes, required: tuple[str, ...],
+                    only_required: bool = False) -> tuple[pa.Table, list[tuple[int | None, str, str]]]:
+    """Parse CSV bytes into an all-text Arrow table with a `_line` column.
+
+    Returns the table and the rows the parser itself could not split (wrong column count):
+    (line, reason, raw text) each, for raw.rejects.
+    """
+    if not text.strip():
+        raise SourceError(rel, "empty file: no header and no rows")
+    header_end = text.find(b"\n")
+    header = text[: header_end if header_end >= 0 else len(text)].decode("utf-8-sig").strip("\r")
+    names = next(iter(_csv_rows(header)))
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise SourceError(rel, f"missing required column(s) {', '.join(missing)} (header has: {', '.join(names)})", line=1)
+    bad: list[tuple[int | None, str, str]] = []
+
+    def on_invalid(row) -> str:
+        line = row.number + 1 if row.number is not None else None  # parser counts the header as row 1
+        bad.append((line, f"expected {row.expected_columns} columns, found {row.actual_columns}", row.text))
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(text),
+            read_options=pacsv.ReadOptions(use_threads=True, block_size=8 << 20),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 include_columns=list(required) if only_required else None,
+                                                 strings_can_be_null=True, quoted_strings_can_be_null=True),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise SourceError(rel, f"cannot parse CSV ({exc})") from None
+    # Physical line of each data row; skipped invalid rows leave gaps we must account for.
+    lines = _data_lines(table.num_rows, sorted(b[0] for b in bad if b[0] is not None))
+    table = table.append_column("_line", pa.array(lines, type=pa.int32()))
+    return table, bad
+
+
+def _data_lines(n: int, bad_lines: list[int]) -> list[int]:
+    if not bad_lines:
+        return list(range(2, n + 2))
+    out, line, skip = [], 2, set(bad_lines)
+    while len(out) < n:
+        if line not in skip:
+            out.append(line)
+        line += 1
+    return out
+
+
+def _csv_rows(text: str):
+    import csv
+
+    return csv.reader([text])
+
+
+@dataclass
+class Staged:
+    """A parsed file ready to be written: target rows and rejects sit in temp table `_parsed`."""
+
+    rel: str
+    sha256: str
+    parser_rejects: list[tuple[int | None, str, str]] = field(default_factory=list)
+
+
+def stage(engine, spec: FileSpec, path: Path, rel: str, raw: bytes) -> Staged:
+    """Parse one file into temp table `_parsed` (outside any transaction; may raise SourceError)."""
+    text = decompress(path, rel, raw, spec.member_suffix)
+    table, bad = read_text_table(rel, text, spec.required, spec.only_required)
+    for col in spec.optional:
+        if col not in table.column_names:
+            table = table.append_column(col, pa.nulls(table.num_rows, pa.string()))
+    engine.register_df("src", table)
+    try:
+        key = ", ".join(spec.key)
+        if not spec.key:  # no natural key (e.g. shots): nothing to call a duplicate
+            engine.execute(f"CREATE OR REPLACE TEMP TABLE _parsed AS SELECT * REPLACE "
+                           f"(CASE WHEN NOT _skip THEN _reason END AS _reason) FROM ({spec.select(spec)}) q")
+        else:
+            engine.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _parsed AS
+            SELECT * EXCLUDE (_rn, _first) REPLACE (CASE WHEN NOT _skip THEN coalesce(_reason,
+                     CASE WHEN _rn > 1 THEN 'duplicate row: same ({key}) as line ' || _first END) END AS _reason)
+            FROM (SELECT *, row_number() OVER w AS _rn, min(_line) OVER w AS _first
+                  FROM ({spec.select(spec)}) q
+                  WINDOW w AS (PARTITION BY {key}, _reason IS NULL, _skip ORDER BY _line))""")
+        engine.execute("""CREATE OR REPLACE TEMP TABLE _parsed_raw AS
+                          SELECT s._line, to_json(s)::VARCHAR AS raw_row FROM src s
+                          WHERE s._line IN (SELECT _line FROM _parsed WHERE _reason IS NOT NULL)""")
+    finally:
+        engine.unregister("src")
+    return Staged(rel, sha256_bytes(raw), bad)
+
+
+def write_staged(engine, spec: FileSpec, staged: Staged) -> FileResult:
+    """Replace exactly this file's rows in the target, its rejects and its loaded_files entry, atomically."""
+    described = [c for c, *_ in engine.fetchall("DESCRIBE _parsed")]
+    cols = [c for c in described if c not in ("_line", "_reason", "_skip", "_warning")]
+    col_list = ", ".join(cols)
+    rel, target = staged.rel, spec.target
+    with engine.transaction() as con:
+        con.execute(f"DELETE FROM {target} WHERE file = ?", [rel])
+        con.execute("DELETE FROM raw.rejects WHERE file = ? AND target = ?", [rel, target])
+        con.execute("CREATE OR REPLACE TEMP TABLE _now AS SELECT now()::TIMESTAMP AS t")
+        con.execute(f"""INSERT INTO {target} ({col_list}, source, file, line, loaded_at)
+                        SELECT {col_list}, ?, ?, _line, (SELECT t FROM _now) FROM _parsed
+                        WHERE _reason IS NULL AND NOT _skip""", [spec.source, rel])
+        con.execute("""INSERT INTO raw.rejects
+                       SELECT ?, p._line, ?, p._reason, r.raw_row, (SELECT t FROM _now)
+                       FROM _parsed p LEFT JOIN _parsed_raw r USING (_line) WHERE p._reason IS NOT NULL""",
+                    [rel, target])
+        if "_warning" in described:  # loaded, but a value was nulled: the reject row says which and why
+            con.execute("""INSERT INTO raw.rejects
+                           SELECT ?, _line, ?, _warning, NULL, (SELECT t FROM _now) FROM _parsed
+                           WHERE _reason IS NULL AND NOT _skip AND _warning IS NOT NULL""", [rel, target])
+        if staged.parser_rejects:
+            con.executemany("INSERT INTO raw.rejects VALUES (?, ?, ?, ?, ?, (SELECT t FROM _now))",
+                            [[rel, line, target, reason, text] for line, reason, text in staged.parser_rejects])
+        rows, rejected, skipped = con.execute("""
+            SELECT count(*) FILTER (WHERE _reason IS NULL AND NOT _skip),
+                   count(*) FILTER (WHERE _reason IS NOT NULL),
+                   count(*) FILTER (WHERE _reason IS NULL AND _skip) FROM _parsed""").fetchone()
+        rejected += len(staged.parser_rejects)
+        con.execute("DELETE FROM raw.loaded_files WHERE file = ? AND target = ?", [rel, target])
+        con.execute("INSERT INTO raw.loaded_files VALUES (?, ?, ?, ?, ?, (SELECT t FROM _now))",
+                    [rel, target, staged.sha256, rows, rejected])
+    return FileResult(rel, target, "loaded", int(rows), int(rejected), int(skipped))
+
+
+def record_refusal(engine, rel: str, target: str, error: SourceError) -> None:
+    """A refused file leaves one reject row (replacing an earlier refusal), never touching its loaded rows."""
+    with engine.transaction() as con:
+        con.execute("DELETE FROM raw.rejects WHERE file = ? AND target = ? AND reason LIKE 'file refused:%'",
+                    [rel, target])
+        con.execute("INSERT INTO raw.rejects VALUES (?, ?, ?, ?, NULL, now()::TIMESTAMP)",
+                    [rel, error.line, target, f"file refused: {error.problem}"])
+
+
+def loaded_sha(engine, rel: str, target: str) -> str | None:
+    return engine.scalar("SELECT sha256 FROM raw.loaded_files WHERE file = ? AND target = ?", [rel, target])
+
+
+# -- SQL helpers for validated casts ---------------------------------------------------------
+
+def q(col: str) -> str:
+    return '"' + col.replace('"', '""') + '"'
+
+
+def num(col: str, typ: str = "INTEGER", *, nonneg: bool = False) -> tuple[str, str]:
+    """(value expression, check expression) for a numeric text column; blank stays NULL."""
+    raw = q(col)
+    val = f"TRY_CAST(replace({raw}, '+', '') AS DOUBLE)"
+    expr = val if typ == "DOUBLE" else f"CAST(round({val}) AS {typ})"
+    neg = f"WHEN {val} < 0 THEN '{col} is negative (' || {raw} || ')'" if nonneg else ""
+    check = (f"CASE WHEN {raw} IS NOT NULL AND {val} IS NULL AND lower({raw}) NOT IN ('nan', '')"
+             f" THEN '{col} ''' || {raw} || ''' is not a number' {neg} END")
+    return expr, check
+
+
+def reasons(*checks: str) -> str:
+    """The first failing check's message per row (NULL when all pass)."""
+    return "coalesce(" + ", ".join(checks) + ", NULL)" if checks else "NULL"
+
+
+def missing(col: str, what: str | None = None) -> str:
+    return f"CASE WHEN {q(col)} IS NULL THEN '{what or col} is missing' END"
+
+
+def asdict(obj) -> dict:
+    return dataclasses.asdict(obj)

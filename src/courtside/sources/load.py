@@ -1,0 +1,152 @@
+"""`load_all`: every source file into the raw layer, idempotently, then the canonical tables and the ledger.
+
+Order matters only for id resolution: schedule files, then team logs (the game index), then
+player boxes (reduced logs resolve their game there), then the canonical tables, then shots,
+props and game lines (whose player/game ids resolve against the canonical tables).
+
+A file whose content hash is already recorded is not read further. A changed file replaces exactly
+its own rows. A refused file keeps its previous rows. Canonical tables are rebuilt (set-based,
+deterministic: rows keep their source provenance) only when a staging file changed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from courtside.console import Console, NullConsole
+from courtside.errors import SourceError
+from courtside.ledger import new_run_id, record_source_partitions
+from courtside.sources import game_lines, player_boxes, props, schedule, shots, team_boxes
+from courtside.sources.files import FileResult, FileSpec, loaded_sha, record_refusal, stage, write_staged
+from courtside.sources.teams import install_helpers, refresh_game_index
+
+# Family name -> specs, in load order.
+FAMILIES: tuple[tuple[str, tuple[FileSpec, ...]], ...] = (
+    ("schedule", schedule.SPECS),
+    ("team_boxscores", team_boxes.SPECS),
+    ("player_boxscores", player_boxes.SPECS),
+    ("shots", shots.SPECS),
+    ("player_props", props.SPECS),
+    ("game_lines", game_lines.SPECS),
+)
+BOX_FAMILIES = {"schedule", "team_boxscores", "player_boxscores"}
+
+# The raw source models tracked in the ledger (model name == table name).
+SOURCE_MODELS = ("raw.schedule", "raw.team_boxscores", "raw.player_boxscores", "raw.shots",
+                 "raw.player_props", "raw.game_lines")
+
+
+@dataclass
+class TableSummary:
+    table: str
+    season: str | None
+    rows: int
+    games: int
+    first_date: str | None
+    last_date: str | None
+
+
+@dataclass
+class LoadReport:
+    run_id: str
+    data_dir: str
+    seconds: float = 0.0
+    files: list[FileResult] = field(default_factory=list)
+    tables: list[TableSummary] = field(default_factory=list)
+    rejects: dict[str, int] = field(default_factory=dict)          # target -> reject rows in the warehouse
+    prop_resolution: list[dict] = field(default_factory=list)     # per props file: rows, player/game resolution rates
+    ledger_changed: dict[str, int] = field(default_factory=dict)  # model -> partitions (re)written
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return sum(1 for f in self.files if f.status == "loaded")
+
+
+def load_all(engine, data_dir: str | Path, console: Console | None = None, run_id: str | None = None) -> LoadReport:
+    console = console or NullConsole()
+    data_dir = Path(data_dir)
+    report = LoadReport(run_id=run_id or new_run_id(), data_dir=str(data_dir))
+    started = time.perf_counter()
+    install_helpers(engine)
+    props.load_events(engine, data_dir)
+    changed_families: set[str] = set()
+    planned = [(fam, spec, path) for fam, specs in FAMILIES for spec in specs for path in _files(data_dir, spec)]
+    progress = console.progress(len(planned), "loading sources")
+    for family, spec, path in planned:
+        rel = path.relative_to(data_dir).as_posix()
+        if family == "player_boxscores" and "team_boxscores" in changed_families:
+            refresh_game_index(engine)
+        result = _load_file(engine, spec, path, rel)
+        report.files.append(result)
+        if result.status == "loaded":
+            changed_families.add(family)
+            if family in ("schedule", "team_boxscores"):
+                refresh_game_index(engine)
+        elif result.status == "refused":
+            report.errors.append(result.error or rel)
+            console.warn(f"refused {result.error}")
+        progress.advance(1, description=rel)
+    progress.close()
+
+    if changed_families & BOX_FAMILIES or _canonical_missing(engine):
+        with engine.transaction() as con:
+            team_boxes.build_canonical(con)
+            schedule.build_canonical(con)
+            player_boxes.build_canonical(con)
+    if changed_families:
+        props.resolve_ids(engine)
+        game_lines.resolve_ids(engine)
+    for model in SOURCE_MODELS:
+        report.ledger_changed[model] = record_source_partitions(engine, model, model, report.run_id)
+    report.tables = summarize(engine)
+    report.rejects = dict(engine.fetchall("SELECT target, count(*) FROM raw.rejects GROUP BY 1 ORDER BY 1"))
+    report.prop_resolution = props.resolution_rates(engine)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _files(data_dir: Path, spec: FileSpec) -> list[Path]:
+    """The spec's files that exist (absent folders or files are simply skipped)."""
+    return [p for p in sorted(data_dir.glob(spec.pattern))
+            if p.is_file() and not any(p.match(x) for x in spec.exclude)]
+
+
+def _load_file(engine, spec: FileSpec, path: Path, rel: str) -> FileResult:
+    raw = path.read_bytes()
+    from courtside.sources.files import sha256_bytes
+
+    if loaded_sha(engine, rel, spec.target) == sha256_bytes(raw):
+        return FileResult(rel, spec.target, "unchanged")
+    try:
+        staged = stage(engine, spec, path, rel, raw)
+        return write_staged(engine, spec, staged)
+    except SourceError as exc:
+        record_refusal(engine, rel, spec.target, exc)
+        return FileResult(rel, spec.target, "refused", error=str(exc))
+
+
+def _canonical_missing(engine) -> bool:
+    """Staging rows without canonical rows (e.g. a warehouse from an interrupted load)."""
+    return bool(engine.scalar("""SELECT (SELECT count(*) FROM raw.team_boxscore_sources) > 0
+                                        AND (SELECT count(*) FROM raw.team_boxscores) = 0"""))
+
+
+def summarize(engine) -> list[TableSummary]:
+    """Rows, games and date range per raw table and season."""
+    parts = []
+    for table, season_expr, game_expr in (
+        ("raw.schedule", "season", "game_id"),
+        ("raw.team_boxscores", "season", "game_id"),
+        ("raw.player_boxscores", "season", "game_id"),
+        ("raw.shots", "season", "game_id"),
+        ("raw.player_props", "_season(game_date)", "coalesce(game_id, CAST(game_date AS VARCHAR) || home_team || away_team)"),
+        ("raw.game_lines", "season", "coalesce(game_id, CAST(game_date AS VARCHAR) || home_team)"),
+    ):
+        parts.append(f"""SELECT '{table}' AS t, {season_expr} AS season, count(*) AS n, count(DISTINCT {game_expr}) AS g,
+                                CAST(min(game_date) AS VARCHAR) AS d0, CAST(max(game_date) AS VARCHAR) AS d1
+                         FROM {table} GROUP BY 2""")
+    rows = engine.fetchall(" UNION ALL ".join(parts) + " ORDER BY 1, 2")
+    return [TableSummary(*r) for r in rows]

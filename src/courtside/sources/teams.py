@@ -1,0 +1,61 @@
+"""Team codes, seasons and game keys as SQL helpers, so every loader resolves them the same way."""
+
+from __future__ import annotations
+
+from courtside.identity import team_alias_rows
+
+
+def install_helpers(engine) -> None:
+    """Temp alias table + macros used by the loaders' SQL (one session, not persisted)."""
+    # Code or full name -> canonical abbreviation (NULL when unknown, so the row is rejected by name).
+    # A MAP literal: a constant lookup per row, far cheaper than a join or scalar subquery.
+    entries = ", ".join(f"'{_sql_str(alias)}': '{abbr}'" for alias, abbr in team_alias_rows())
+    engine.execute(f"""CREATE OR REPLACE TEMP MACRO _abbr(x) AS
+                       (MAP {{{entries}}})[upper(trim(regexp_replace(x, '\\s+', ' ', 'g')))]""")
+    # Same rule as dates.season_of: a season runs from August to July.
+    engine.execute("""CREATE OR REPLACE TEMP MACRO _season(d) AS
+                      CAST(year(d) - CAST(month(d) < 8 AS INTEGER) AS VARCHAR) || '-' ||
+                      right(CAST(year(d) - CAST(month(d) < 8 AS INTEGER) + 1 AS VARCHAR), 2)""")
+    # NBA.com game ids encode the type in the third digit (identity.season_type_of_game_id).
+    engine.execute("""CREATE OR REPLACE TEMP MACRO _season_type(gid) AS
+                      CASE substr(gid, 3, 1) WHEN '2' THEN 'regular' WHEN '4' THEN 'playoffs'
+                                             WHEN '5' THEN 'play-in' END""")
+    engine.execute("CREATE OR REPLACE TEMP MACRO _gid(x) AS lpad(trim(x), 10, '0')")
+    # "BOS vs. PHI" = BOS at home; "BOS @ PHI" = BOS away; the opponent is the last token.
+    engine.execute("CREATE OR REPLACE TEMP MACRO _matchup_home(m) AS contains(m, ' vs. ')")
+    engine.execute("""CREATE OR REPLACE TEMP MACRO _matchup_opp(m) AS
+                      _abbr(regexp_extract(trim(m), '(\\S+)$', 1))""")
+    engine.execute("""CREATE OR REPLACE TEMP MACRO _matchup_team(m) AS
+                      _abbr(regexp_extract(trim(m), '^(\\S+)', 1))""")
+    refresh_game_index(engine)
+
+
+def unknown_team(col: str, expr: str | None = None) -> str:
+    """Check expression: the team code/name in `col` is not one we know."""
+    value = expr or f'_abbr("{col}")'
+    return f"""CASE WHEN "{col}" IS NOT NULL AND {value} IS NULL THEN 'unknown team ''' || "{col}" || '''' END"""
+
+
+def refresh_game_index(engine) -> None:
+    """Every known game from the staged team logs and schedules, once per (game_id, team).
+
+    Sources without a game id (reduced logs) resolve theirs here from team + date (+ opponent).
+    """
+    engine.execute("""
+        CREATE OR REPLACE TEMP TABLE _game_index AS
+        SELECT game_id, any_value(game_date) AS game_date, any_value(season) AS season,
+               any_value(season_type) AS season_type, team_abbr,
+               any_value(opponent_abbr) AS opponent_abbr, bool_or(is_home) AS is_home
+        FROM (
+            SELECT game_id, game_date, season, season_type, team_abbr, opponent_abbr, is_home
+            FROM raw.team_boxscore_sources
+            WHERE source <> 'meharpalbasi'   -- that source resolves its ids here; never from itself
+            UNION ALL
+            SELECT game_id, game_date, season, season_type, home_team, away_team, TRUE FROM raw.schedule_sources
+            UNION ALL
+            SELECT game_id, game_date, season, season_type, away_team, home_team, FALSE FROM raw.schedule_sources
+        ) GROUP BY game_id, team_abbr""")
+
+
+def _sql_str(text: str) -> str:
+    return text.replace("'", "''")
