@@ -1,0 +1,239 @@
+"""Coverage, cascades, pre-flight, targets and saved plans on the toy league (tests/planner_toys.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+
+import pytest
+
+import planner_toys as T
+from courtside.engine import Engine
+from courtside.errors import PlanError
+from courtside.executor import execute
+from courtside.models.registry import Registry, Window
+from courtside.models.targets import resolve_target
+from courtside.planner.coverage import compute_coverage
+from courtside.planner.plan import INCLUSIVE, Plan, _first_reader, _reach, check_plan_current, make_plan
+from courtside.project import setup_warehouse
+from courtside.scope import Scope
+
+ALL = [T.HIST, T.AFTER]
+
+
+@pytest.fixture
+def engine(tmp_path):
+    eng = Engine(tmp_path / "w.duckdb")
+    setup_warehouse(eng)
+    T.load_league(eng)
+    yield eng
+    eng.close()
+
+
+@pytest.fixture
+def built(engine):
+    reg = T.registry()
+    run = execute(engine, reg, make_plan(engine, reg, ALL, Scope()))
+    assert run.outcome == "ok"
+    return engine, reg
+
+
+def planned(plan: Plan) -> dict[str, set[dt.date]]:
+    out: dict[str, set] = {}
+    for a in plan.actions:
+        out.setdefault(a.model, set()).add(a.game_date)
+    return out
+
+
+def calendar(engine):
+    return {r[0]: (r[1], r[2]) for r in engine.fetchall("SELECT game_date, season, season_start FROM raw.game_dates")}
+
+
+def test_fresh_warehouse_plans_everything_and_then_nothing(built):
+    engine, reg = built
+    cov = compute_coverage(engine, reg, [m.name for m in T.MODELS])
+    assert {c.status for c in cov.cells.values()} == {"complete"}
+    again = make_plan(engine, reg, ALL, Scope())
+    assert again.batches == () and again.skipped_complete == len(T.MODELS) * 60
+
+
+def test_rows_deleted_behind_the_ledger_partial_and_exact_cascade(built):
+    engine, reg = built
+    day = dt.date(2022, 11, 10)
+    engine.execute(f"""DELETE FROM {T.PG} WHERE game_date = ? AND player_id IN
+                       (SELECT player_id FROM {T.PG} WHERE game_date = ? ORDER BY player_id LIMIT 6)""", [day, day])
+    cell = compute_coverage(engine, reg, [T.PG]).cell(T.PG, day)
+    assert (cell.status, cell.pct, cell.rows, cell.expected) == ("partial", 50.0, 6, 12)
+    assert "behind the ledger" in cell.detail and cell.rebuild
+
+    plan = make_plan(engine, reg, ALL, Scope())
+    got = planned(plan)
+    cal = calendar(engine)
+    season = cal[day][0]
+    # Expected, independently from the window definitions.
+    avg = {d for d, (s, _) in cal.items() if s == season and d > day}
+    recent = {d for d in cal if day < d <= day + dt.timedelta(days=5)}
+    comp = avg | recent
+    hist = {d for d in cal if d > min(comp)}
+    assert got == {T.PG: {day}, T.AVG: avg, T.RECENT: recent, T.COMP: comp, T.HIST: hist,
+                   T.FLAKY: {day}, T.AFTER: {day}}
+    reasons = {(a.model, a.game_date): a.reason for a in plan.actions}
+    assert reasons[(T.PG, day)].code == "partial" and "50%" in reasons[(T.PG, day)].detail
+    r = reasons[(T.RECENT, day + dt.timedelta(days=1))]
+    assert r.code == "upstream_changed" and str(day) in r.detail and "days_before(5)" in r.detail
+    # Batches: one model's dates contiguous, never a date outside the plan inside a batch.
+    for b in plan.batches:
+        assert set(b.dates) <= got[b.model]
+        inside = {d for d in cal if b.start <= d <= b.end}
+        assert inside == set(b.dates)
+
+    assert execute(engine, reg, plan).outcome == "ok"
+    assert make_plan(engine, reg, ALL, Scope()).batches == ()
+
+
+def test_duplicates_behind_the_ledger_are_caught(built):
+    engine, reg = built
+    day = dt.date(2023, 4, 22)
+    engine.execute(f"INSERT INTO {T.AVG} SELECT * FROM {T.AVG} WHERE game_date = ? LIMIT 3", [day])
+    cell = compute_coverage(engine, reg, [T.AVG]).cell(T.AVG, day)
+    assert cell.status == "stale" and cell.code == "duplicated" and "3 duplicate" in cell.detail
+    plan = make_plan(engine, reg, T.AVG, Scope(seasons=("2022-23",)))
+    assert planned(plan) == {T.AVG: {day}}
+
+
+def test_code_change_marks_only_the_model_and_its_descendants(built):
+    engine, reg = built
+    changed = dataclasses.replace(T.RECENT_M, sql=T.RECENT_M.sql.replace("INTERVAL 5 DAY", "INTERVAL 5 DAY "
+                                                                         "AND h.pts >= 0"))
+    assert changed.code_version != T.RECENT_M.code_version
+    reg2 = Registry([changed if m.name == T.RECENT else m for m in reg])
+    cov = compute_coverage(engine, reg2, [m.name for m in T.MODELS])
+    stale = {m for (m, _), c in cov.cells.items() if c.status != "complete"}
+    assert stale == {T.RECENT}
+    assert all(c.code == "code_changed" for c in cov.of(T.RECENT))
+    plan = make_plan(engine, reg2, ALL, Scope())
+    assert set(planned(plan)) == {T.RECENT} | set(reg2.descendants(T.RECENT, include_self=False))
+    assert set(planned(plan)) == {T.RECENT, T.COMP, T.HIST}
+
+
+def test_upstream_rebuilt_outside_a_run_makes_children_stale(built):
+    engine, reg = built
+    from courtside.build import build
+
+    day = dt.date(2023, 10, 21)
+    engine.execute(f"UPDATE raw.player_boxscores SET pts = pts + 1 WHERE game_date = ?", [day])
+    from courtside.ledger import record_source_partitions
+    assert record_source_partitions(engine, "raw.player_boxscores", "raw.player_boxscores", "reload") == 1
+    cov = compute_coverage(engine, reg, [T.PG])
+    assert cov.cell(T.PG, day).code == "upstream_changed" and "raw.player_boxscores" in cov.cell(T.PG, day).detail
+    build(engine, reg, T.PG, day, day, "manual")
+    cov = compute_coverage(engine, reg, [T.PG, T.AVG, T.RECENT])
+    nxt = dt.date(2023, 10, 22)
+    assert cov.cell(T.PG, day).status == "complete"
+    assert cov.cell(T.AVG, nxt).status == "stale" and f"changed on {day}" in cov.cell(T.AVG, nxt).detail
+    assert "raw.player_boxscores" in cov.cell(T.AVG, day).detail  # its same-date edge to the boxes
+    assert cov.cell(T.AVG, dt.date(2023, 10, 20)).status == "complete"  # earlier dates never read later ones
+
+
+def test_preflight_adds_regular_season_for_a_playoffs_scope(engine):
+    reg = T.registry()
+    scope = Scope(seasons=("2023-24",), phase="playoffs")
+    plan = make_plan(engine, reg, T.AVG, scope)
+    got = planned(plan)
+    cal = calendar(engine)
+    playoffs = set(scope.game_dates(engine))
+    regular = {d for d, (s, _) in cal.items() if s == "2023-24" and d not in playoffs}
+    assert got[T.AVG] == playoffs
+    assert got[T.PG] == playoffs | regular
+    assert plan.outside_scope == len(regular)
+    needed = [a for a in plan.actions if a.reason.code == "needed"]
+    assert needed and all(a.model == T.PG and "needed by precompute.toy_season_avg" in a.reason.detail for a in needed)
+    with pytest.raises(PlanError) as err:
+        make_plan(engine, reg, T.AVG, scope, extend=False)
+    assert T.PG in str(err.value) and str(min(regular)) in str(err.value)
+    assert execute(engine, reg, plan).outcome == "ok"
+
+
+def test_seed_situation_skips_complete_and_builds_only_ancestors(engine):
+    """Toy analogue of issue 4's check: two processors complete for one playoffs, target one descendant."""
+    reg = T.registry()
+    first = Scope(seasons=("2022-23",), phase="playoffs")
+    assert execute(engine, reg, make_plan(engine, reg, [T.AVG, T.RECENT], first)).outcome == "ok"
+    scope = Scope(seasons=("2022-23", "2023-24"), phase="playoffs")
+    plan = make_plan(engine, reg, T.COMP, scope)
+    got = planned(plan)
+    done = set(first.game_dates(engine))
+    assert not (got[T.AVG] & done) and not (got[T.RECENT] & done)
+    assert set(got) == {T.PG, T.AVG, T.RECENT, T.COMP}  # nothing of toy_history or the flaky branch
+    assert got[T.COMP] == set(scope.game_dates(engine))
+
+
+@pytest.mark.parametrize("window", [Window.same_date(), Window.season_before(), Window.season_through(),
+                                   Window.days_before(3), Window.all_before()], ids=str)
+def test_window_reach_matches_brute_force(engine, window):
+    cal = calendar(engine)
+    from courtside.planner.coverage import load_calendar
+
+    lc = load_calendar(engine)
+    days = sorted(cal)
+    for sample in (days[::7], days[5:9], [days[30]], days[::3]):
+        for d in days:
+            brute = [u for u in sample if window.contains(d, u, cal[d][1])]
+            assert (_reach(window, d, sample, lc) is not None) == bool(brute)
+        for u in days:
+            brute = [d for d in sample if window.contains(d, u, cal[d][1])]
+            assert _first_reader(window, u, sample, lc) == (min(brute) if brute else None)
+    assert ("same_date" in INCLUSIVE) and ("season_before" not in INCLUSIVE)
+
+
+def test_batches_in_dependency_order_recent_season_first_capped(engine):
+    reg = T.registry()
+    plan = make_plan(engine, reg, ALL, Scope(), max_batch_dates=10)
+    order = {m: i for i, m in enumerate(reg.order)}
+    assert all(b.n_dates <= 10 for b in plan.batches)
+    for a, b in itertools.pairwise(plan.batches):
+        assert order[a.model] <= order[b.model]
+        if a.model == b.model and a.season != b.season:
+            assert a.season > b.season
+    by_id = {b.id: b for b in plan.batches}
+    for b in plan.batches:
+        for d in b.depends_on:
+            assert d < b.id and by_id[d].model in reg[b.model].upstreams()
+    comp = [b for b in plan.batches if b.model == T.COMP][0]
+    assert {by_id[d].model for d in comp.depends_on} == {T.AVG, T.RECENT}
+
+
+def test_targets(engine):
+    reg = T.registry()
+    with pytest.raises(PlanError, match="target `ml-ready` needs model.*player_composite_factors.*not in the registry"):
+        resolve_target(reg, "ml-ready")
+    with pytest.raises(PlanError, match="unknown target `nope`"):
+        resolve_target(reg, "nope")
+    with pytest.raises(PlanError, match="source table"):
+        resolve_target(reg, "raw.schedule")
+    assert resolve_target(reg, "toy_history,toy_flaky") == [m for m in reg.order if m in (T.HIST, T.FLAKY)]
+
+
+def test_saved_plan_roundtrip_and_refused_after_coverage_change(engine, tmp_path):
+    reg = T.registry()
+    plan = make_plan(engine, reg, T.COMP, Scope(seasons=("2023-24",)))
+    path = tmp_path / "plan.json"
+    path.write_text(plan.to_json())
+    loaded = Plan.from_json(path.read_text())
+    assert loaded == plan and loaded.hash == plan.hash
+    check_plan_current(engine, reg, loaded)  # nothing changed: accepted
+    execute(engine, reg, make_plan(engine, reg, T.PG, Scope(start=dt.date(2023, 10, 20), end=dt.date(2023, 10, 22))))
+    with pytest.raises(PlanError, match="coverage changed|coverage is now"):
+        check_plan_current(engine, reg, loaded, "plan.json")
+
+
+def test_partial_with_unchanged_inputs_is_reported_not_rebuilt(engine):
+    greedy = dataclasses.replace(T.PLAYER_GAMES, expected=T.PLAYER_GAMES.expected.replace("count(*)", "count(*) + 4"))
+    reg = Registry([greedy if m.name == T.PG else m for m in T.registry()])
+    execute(engine, reg, make_plan(engine, reg, T.PG, Scope(seasons=("2022-23",))))
+    cell = compute_coverage(engine, reg, [T.PG]).cell(T.PG, dt.date(2022, 10, 20))
+    assert (cell.status, cell.pct, cell.rebuild) == ("partial", 75.0, False) and "source gap" in cell.detail
+    assert make_plan(engine, reg, T.PG, Scope(seasons=("2022-23",))).batches == ()
+    forced = make_plan(engine, reg, T.PG, Scope(seasons=("2022-23",)), force=True)
+    assert forced.n_partitions == 30 and {a.reason.code for a in forced.actions} == {"forced"}
