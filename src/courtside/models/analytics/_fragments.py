@@ -1,0 +1,62 @@
+"""SQL fragments shared by the analytics models, so a formula is written exactly once.
+
+Each fragment is an expression over the columns of a raw box-score row aliased as `{t}`.
+"""
+
+from __future__ import annotations
+
+
+def overtime_periods(t: str) -> str:
+    # The source's team minutes are the sum of rounded player minutes (237-243 for a regulation game,
+    # 263-267 with one OT), so snap to the nearest 240 + 25*OT instead of trusting the last digits.
+    return f"greatest(0, round(({t}.team_minutes - 240) / 25.0))::INTEGER"
+
+
+def game_minutes(t: str) -> str:
+    """Length of the game in minutes (48 + 5 per OT): team_minutes / 5 with team_minutes snapped.
+
+    Fixes the original's usage/pace defect of a hard-coded 48 that ignored overtime."""
+    return f"(48 + 5 * {overtime_periods(t)})"
+
+
+def possessions(t: str) -> str:
+    """FGA + 0.44*FTA - OREB + TOV; NULL when the box has no attempts (reduced boxes)."""
+    return f"({t}.fga + 0.44 * {t}.fta - {t}.oreb + {t}.tov)"
+
+
+def pace(t: str) -> str:
+    """Possessions per 48 minutes: possessions * 48 / (team_minutes / 5)."""
+    return f"({possessions(t)} * 48.0 / nullif({game_minutes(t)}, 0))"
+
+
+def ts_pct(t: str, pts: str = "pts") -> str:
+    return f"({t}.{pts} / nullif(2 * ({t}.fga + 0.44 * {t}.fta), 0))"
+
+
+# Zone buckets of raw.shots.zone. A backcourt heave is a three-point attempt, so it counts with the
+# threes: paint + mid-range + three then equals every field-goal attempt of the shot chart.
+PAINT = "zone IN ('restricted_area', 'paint_non_ra')"
+MID = "zone = 'mid_range'"
+THREE = "zone IN ('corner_3', 'above_break_3', 'backcourt')"
+
+ZONE_AGGREGATES = f"""
+    count(*) FILTER (WHERE {PAINT}) AS paint_attempts,
+    count(*) FILTER (WHERE {PAINT} AND made) AS paint_makes,
+    count(*) FILTER (WHERE {MID}) AS mid_range_attempts,
+    count(*) FILTER (WHERE {MID} AND made) AS mid_range_makes,
+    count(*) FILTER (WHERE {THREE}) AS three_attempts_zone,
+    count(*) FILTER (WHERE {THREE} AND made) AS three_makes_zone"""
+
+ZONE_COLUMNS = ("paint_attempts", "paint_makes", "mid_range_attempts", "mid_range_makes",
+                "three_attempts_zone", "three_makes_zone")
+
+
+def zone_select(z: str, covered: str, prefix: str = "", names: tuple[str, ...] = ZONE_COLUMNS) -> str:
+    """Zone columns: a count (0 is a real zero) when the game has shot data, NULL otherwise — never an invented 0."""
+    return ",\n    ".join(
+        f"CASE WHEN {covered} THEN coalesce({z}.{c}, 0) END::INTEGER AS {prefix}{n}" for c, n in zip(ZONE_COLUMNS, names))
+
+
+def r4(expr: str) -> str:
+    """Doubles are rounded to 4 decimals so fingerprints are deterministic."""
+    return f"ROUND(CAST({expr} AS DOUBLE), 4)"
