@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -90,7 +91,7 @@ def read_text_table(rel: str, text: bytes, required: tuple[str, ...],
     Returns the table and the rows the parser itself could not split (wrong column count):
     (line, reason, raw text) each, for raw.rejects.
     """
-    if not text.strip():
+    if not text or text.isspace():
         raise SourceError(rel, "empty file: no header and no rows")
     header_end = text.find(b"\n")
     header = text[: header_end if header_end >= 0 else len(text)].decode("utf-8-sig").strip("\r")
@@ -124,7 +125,7 @@ def read_text_table(rel: str, text: bytes, required: tuple[str, ...],
 
 def _data_lines(n: int, bad_lines: list[int]) -> list[int]:
     if not bad_lines:
-        return list(range(2, n + 2))
+        return np.arange(2, n + 2, dtype=np.int32)
     out, line, skip = [], 2, set(bad_lines)
     while len(out) < n:
         if line not in skip:
@@ -222,7 +223,9 @@ def record_refusal(engine, rel: str, target: str, error: SourceError) -> None:
 
 
 def loaded_sha(engine, rel: str, target: str) -> str | None:
-    return engine.scalar("SELECT sha256 FROM raw.loaded_files WHERE file = ? AND target = ?", [rel, target])
+    # fetchall, not fetchone: a half-read result would block registering the next Arrow table
+    rows = engine.fetchall("SELECT sha256 FROM raw.loaded_files WHERE file = ? AND target = ?", [rel, target])
+    return rows[0][0] if rows else None
 
 
 # -- SQL helpers for validated casts ---------------------------------------------------------
@@ -234,8 +237,8 @@ def q(col: str) -> str:
 def num(col: str, typ: str = "INTEGER", *, nonneg: bool = False) -> tuple[str, str]:
     """(value expression, check expression) for a numeric text column; blank stays NULL."""
     raw = q(col)
-    val = f"TRY_CAST(replace({raw}, '+', '') AS DOUBLE)"
-    expr = val if typ == "DOUBLE" else f"CAST(round({val}) AS {typ})"
+    val = f"TRY_CAST({raw} AS DOUBLE)"  # accepts "+145"; "NaN" becomes NULL below
+    expr = f"nullif({val}, 'NaN'::DOUBLE)" if typ == "DOUBLE" else f"TRY_CAST(round({val}) AS {typ})"
     neg = f"WHEN {val} < 0 THEN '{col} is negative (' || {raw} || ')'" if nonneg else ""
     check = (f"CASE WHEN {raw} IS NOT NULL AND {val} IS NULL AND lower({raw}) NOT IN ('nan', '')"
              f" THEN '{col} ''' || {raw} || ''' is not a number' {neg} END")

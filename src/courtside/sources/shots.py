@@ -30,25 +30,30 @@ def _zone_case(col: str) -> str:
 def _select(spec: FileSpec) -> str:
     pid, pid_check = num("PLAYER_ID", "BIGINT")
     dist, dist_check = num("SHOT_DISTANCE", nonneg=True)
-    gd = "CAST(try_strptime(GAME_DATE, '%m-%d-%Y') AS DATE)"
-    team, home, away = "_abbr(TEAM_NAME)", "_abbr(HOME_TEAM)", "_abbr(AWAY_TEAM)"
+    checks = reasons(
+        missing("GAME_ID"), missing("PLAYER_ID"), pid_check,
+        "CASE WHEN gd IS NULL THEN 'GAME_DATE ''' || coalesce(GAME_DATE, '') || ''' is not MM-DD-YYYY' END",
+        "CASE WHEN team IS NULL THEN 'unknown team ''' || coalesce(TEAM_NAME, '') || '''' END",
+        "CASE WHEN home IS NULL OR away IS NULL OR team NOT IN (home, away) THEN 'team ' || team || ' is neither"
+        " HOME_TEAM ''' || coalesce(HOME_TEAM, '') || ''' nor AWAY_TEAM ''' || coalesce(AWAY_TEAM, '') || '''' END",
+        "CASE WHEN zone IS NULL THEN 'unknown BASIC_ZONE ''' || coalesce(BASIC_ZONE, '') || '''' END",
+        "CASE WHEN SHOT_MADE IS NULL OR upper(SHOT_MADE) NOT IN ('TRUE', 'FALSE')"
+        " THEN 'SHOT_MADE ''' || coalesce(SHOT_MADE, '') || ''' is not True/False' END",
+        "CASE WHEN SHOT_TYPE IS NULL OR SHOT_TYPE NOT IN ('2PT Field Goal', '3PT Field Goal')"
+        " THEN 'SHOT_TYPE ''' || coalesce(SHOT_TYPE, '') || ''' unknown' END",
+        dist_check)
+    # Team codes, date and zone are computed once per row in the inner query (850k rows a load).
     return f"""
-        SELECT _gid(GAME_ID) AS game_id, {gd} AS game_date, SEASON_2 AS season, {pid} AS player_id,
-               {team} AS team_abbr, CASE WHEN {team} = {home} THEN {away} ELSE {home} END AS opponent_abbr,
-               {_zone_case('BASIC_ZONE')} AS zone, {dist} AS shot_distance,
+        SELECT gid AS game_id, gd AS game_date, SEASON_2 AS season, {pid} AS player_id, team AS team_abbr,
+               CASE WHEN team = home THEN away ELSE home END AS opponent_abbr, zone, {dist} AS shot_distance,
                (SHOT_TYPE = '3PT Field Goal') AS is_three,
                CASE upper(SHOT_MADE) WHEN 'TRUE' THEN TRUE WHEN 'FALSE' THEN FALSE END AS made,
-               _line,
-               {reasons(missing('GAME_ID'), missing('PLAYER_ID'), pid_check,
-                        f"CASE WHEN {gd} IS NULL THEN 'GAME_DATE ''' || coalesce(GAME_DATE, '') || ''' is not MM-DD-YYYY' END",
-                        f"CASE WHEN {team} IS NULL THEN 'unknown team ''' || coalesce(TEAM_NAME, '') || '''' END",
-                        f"CASE WHEN {team} NOT IN ({home}, {away}) THEN 'team ' || {team} || ' is neither HOME_TEAM nor AWAY_TEAM' END",
-                        f"CASE WHEN {_zone_case('BASIC_ZONE')} IS NULL THEN 'unknown BASIC_ZONE ''' || coalesce(BASIC_ZONE, '') || '''' END",
-                        "CASE WHEN upper(SHOT_MADE) NOT IN ('TRUE', 'FALSE') OR SHOT_MADE IS NULL THEN 'SHOT_MADE ''' || coalesce(SHOT_MADE, '') || ''' is not True/False' END",
-                        "CASE WHEN SHOT_TYPE NOT IN ('2PT Field Goal', '3PT Field Goal') OR SHOT_TYPE IS NULL THEN 'SHOT_TYPE ''' || coalesce(SHOT_TYPE, '') || ''' unknown' END",
-                        dist_check)} AS _reason,
-               FALSE AS _skip
-        FROM src"""
+               _line, {checks} AS _reason, FALSE AS _skip
+        -- (inner names must differ from the source's columns: identifiers are case-insensitive)
+        FROM (SELECT *, _gid(GAME_ID) AS gid, CAST(try_strptime(GAME_DATE, '%m-%d-%Y') AS DATE) AS gd,
+                     _abbr(TEAM_NAME) AS team, _abbr(HOME_TEAM) AS home, _abbr(AWAY_TEAM) AS away,
+                     {_zone_case('BASIC_ZONE')} AS zone
+              FROM src)"""
 
 
 SPECS = (

@@ -11,7 +11,7 @@ def install_helpers(engine) -> None:
     # A MAP literal: a constant lookup per row, far cheaper than a join or scalar subquery.
     entries = ", ".join(f"'{_sql_str(alias)}': '{abbr}'" for alias, abbr in team_alias_rows())
     engine.execute(f"""CREATE OR REPLACE TEMP MACRO _abbr(x) AS
-                       (MAP {{{entries}}})[upper(trim(regexp_replace(x, '\\s+', ' ', 'g')))]""")
+                       (MAP {{{entries}}})[upper(trim(x))]""")
     # Same rule as dates.season_of: a season runs from August to July.
     engine.execute("""CREATE OR REPLACE TEMP MACRO _season(d) AS
                       CAST(year(d) - CAST(month(d) < 8 AS INTEGER) AS VARCHAR) || '-' ||
