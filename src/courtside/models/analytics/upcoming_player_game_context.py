@@ -40,13 +40,6 @@ roster_window AS (  -- n of each team's last game strictly before D
     SELECT tt.game_date, tt.team_abbr, lg.n AS last_n
     FROM team_targets tt
     ASOF JOIN team_game_seq lg ON lg.team_abbr = tt.team_abbr AND lg.game_date < tt.game_date
-),
-candidates AS (  -- who appeared for the team in its last 10 games before D (equi-joins: n = last_n - 0..9)
-    SELECT rw.game_date AS d, rw.team_abbr, a.player_id, a.game_date AS appeared_on
-    FROM roster_window rw
-    CROSS JOIN (SELECT unnest(range(10)) AS back) steps
-    JOIN team_game_seq s ON s.team_abbr = rw.team_abbr AND s.n = rw.last_n - steps.back
-    JOIN apps a ON a.team_abbr = s.team_abbr AND a.game_date = s.game_date
 )"""
 
 HISTORY_FLOOR = """
@@ -64,43 +57,49 @@ WITH target_dates AS (
 apps AS MATERIALIZED (  -- games actually played before the last target date; DNP / 0-minute rows are not appearances
     SELECT player_id, player_lookup, player_name, team_abbr, game_id, game_date, season, minutes,
            lead(game_date) OVER by_player AS next_appearance,
-           date_diff('day', lag(game_date) OVER by_player, game_date) AS days_since_previous,
-           count(*) OVER (PARTITION BY player_id, season ORDER BY game_date) AS season_games_through
-    FROM raw.player_boxscores
-    WHERE NOT dnp AND minutes > 0
-      AND game_date >= (SELECT d0 FROM history_floor) AND game_date < $end
+           count(*) OVER (PARTITION BY player_id, season ORDER BY game_date) AS season_games_through,
+           -- running totals: the load over [D-N, D) is the total before D minus the total before D-N
+           count(*) OVER by_player AS games_through,
+           sum(minutes) OVER by_player AS minutes_through,
+           count(*) FILTER (WHERE game_date - 1 = prev_date) OVER by_player AS back_to_backs_through
+    FROM (SELECT *, lag(game_date) OVER (PARTITION BY player_id ORDER BY game_date) AS prev_date
+          FROM raw.player_boxscores
+          WHERE NOT dnp AND minutes > 0
+            AND game_date >= (SELECT d0 FROM history_floor) AND game_date < $end)
     WINDOW by_player AS (PARTITION BY player_id ORDER BY game_date)
 ),
 {ROSTER_WINDOW},
+apps_numbered AS (  -- each appearance with the team's game number, and the player's next one
+    SELECT a.*, s.n AS team_game_n,
+           lead(s.n) OVER by_player AS next_n, lead(a.team_abbr) OVER by_player AS next_team
+    FROM apps a JOIN team_game_seq s ON s.team_abbr = a.team_abbr AND s.game_date = a.game_date
+    WINDOW by_player AS (PARTITION BY a.player_id ORDER BY a.game_date)
+),
 upcoming AS MATERIALIZED (
-    -- THE RULE: the candidate appearance that is the player's last one before D (its next appearance,
-    -- if any, is on or after D — the same answer on a copy that has nothing from D on)
+    -- THE RULE: an appearance for T at T's game n lists the player for T's targets D whose last game
+    -- before D is n .. n+9, as long as it is still his last appearance before D (his next one, if any,
+    -- is on or after D — the same answer on a copy that has nothing from D on). When his next appearance
+    -- is T's game m, only targets with last game < m qualify: that bound keeps the join near output size.
     SELECT tt.*, a.player_id, a.player_lookup, a.player_name, a.game_date AS last_appearance_date,
            a.season AS last_appearance_season, a.season_games_through
-    FROM candidates c
-    JOIN team_targets tt ON tt.game_date = c.d AND tt.team_abbr = c.team_abbr
-    JOIN apps a ON a.player_id = c.player_id AND a.game_date = c.appeared_on
-    WHERE a.next_appearance IS NULL OR a.next_appearance >= c.d
+    FROM (SELECT *, unnest(range(CASE WHEN next_team = team_abbr THEN least(10, next_n - team_game_n)
+                                      ELSE 10 END)) AS ahead
+          FROM apps_numbered) a
+    JOIN roster_window rw ON rw.team_abbr = a.team_abbr AND rw.last_n = a.team_game_n + a.ahead
+    JOIN team_targets tt ON tt.game_date = rw.game_date AND tt.team_abbr = rw.team_abbr
+    WHERE a.next_appearance IS NULL OR a.next_appearance >= tt.game_date
 ),
-load AS (  -- D's rows interleaved with the appearances; frames end the day before: D-7 <= g < D, D-14 <= g < D
-    SELECT * FROM (
-        SELECT player_id, game_date, is_target,
-               count(minutes) OVER last7 AS games_last_7d,
-               count(minutes) OVER last14 AS games_last_14d,
-               coalesce(sum(minutes) OVER last7, 0) AS minutes_last_7d,
-               coalesce(sum(minutes) OVER last14, 0) AS minutes_last_14d,
-               -- coalesce: other target rows of the player in the frame must not turn NULL into 0
-               coalesce(sum(CASE WHEN days_since_previous = 1 THEN 1 END) OVER last14, 0) AS back_to_backs_last_14d
-        FROM (
-            SELECT player_id, game_date, minutes, days_since_previous, FALSE AS is_target FROM apps
-            UNION ALL
-            SELECT player_id, game_date, NULL, NULL, TRUE FROM upcoming
-        )
-        WINDOW last7 AS (PARTITION BY player_id ORDER BY game_date
-                         RANGE BETWEEN INTERVAL 7 DAY PRECEDING AND INTERVAL 1 DAY PRECEDING),
-               last14 AS (PARTITION BY player_id ORDER BY game_date
-                          RANGE BETWEEN INTERVAL 14 DAY PRECEDING AND INTERVAL 1 DAY PRECEDING)
-    ) WHERE is_target
+load AS (  -- strict windows D-7 <= g < D and D-14 <= g < D, from running totals as of D, D-7 and D-14
+    SELECT u.game_date, u.player_id,
+           coalesce(a0.games_through, 0) - coalesce(a7.games_through, 0) AS games_last_7d,
+           coalesce(a0.games_through, 0) - coalesce(a14.games_through, 0) AS games_last_14d,
+           coalesce(a0.minutes_through, 0) - coalesce(a7.minutes_through, 0) AS minutes_last_7d,
+           coalesce(a0.minutes_through, 0) - coalesce(a14.minutes_through, 0) AS minutes_last_14d,
+           coalesce(a0.back_to_backs_through, 0) - coalesce(a14.back_to_backs_through, 0) AS back_to_backs_last_14d
+    FROM upcoming u
+    ASOF LEFT JOIN apps a0 ON a0.player_id = u.player_id AND a0.game_date < u.game_date
+    ASOF LEFT JOIN apps a7 ON a7.player_id = u.player_id AND a7.game_date < u.game_date - 7
+    ASOF LEFT JOIN apps a14 ON a14.player_id = u.player_id AND a14.game_date < u.game_date - 14
 ),
 team_box AS (
     SELECT t.game_id, t.game_date, t.season, t.team_abbr, t.opponent_abbr, t.pts,
@@ -157,8 +156,9 @@ LEFT JOIN raw.game_lines gl
  AND gl.away_team = CASE WHEN u.is_home THEN u.opponent_abbr ELSE u.team_abbr END
 """
 
-# The same rule with the roster window shared but the "last appearance" decided another way: an ASOF
-# join to the player's latest appearance before D (the model uses LEAD over appearances). A partial
+# The same rule with the roster window shared but the rest decided another way: every player seen in the
+# team's last 10 games, kept if an ASOF join to his latest appearance before D finds this team (the model
+# walks forward from each appearance with LEAD). A partial
 # partition, or a slip in either formulation, shows as rows != expected.
 EXPECTED = f"""
 WITH target_dates AS (
@@ -171,10 +171,16 @@ apps AS (
     WHERE NOT dnp AND minutes > 0 AND game_date >= (SELECT d0 FROM history_floor) AND game_date < $end
 ),
 {ROSTER_WINDOW},
-distinct_candidates AS (SELECT DISTINCT d, team_abbr, player_id FROM candidates),
+candidates AS (  -- who appeared for the team in its last 10 games before D (n = last_n - 0..9)
+    SELECT DISTINCT rw.game_date AS d, rw.team_abbr, a.player_id
+    FROM roster_window rw
+    CROSS JOIN (SELECT unnest(range(10)) AS back) steps
+    JOIN team_game_seq s ON s.team_abbr = rw.team_abbr AND s.n = rw.last_n - steps.back
+    JOIN apps a ON a.team_abbr = s.team_abbr AND a.game_date = s.game_date
+),
 last_team AS (
     SELECT c.d, c.team_abbr, x.team_abbr AS team_of_last_appearance
-    FROM distinct_candidates c
+    FROM candidates c
     ASOF JOIN apps x ON x.player_id = c.player_id AND x.game_date < c.d
 )
 SELECT g.game_date, count(lt.d) AS expected
