@@ -96,10 +96,22 @@ def test_duplicates_behind_the_ledger_are_caught(built):
     engine, reg = built
     day = dt.date(2023, 4, 22)
     engine.execute(f"INSERT INTO {T.AVG} SELECT * FROM {T.AVG} WHERE game_date = ? LIMIT 3", [day])
-    cell = compute_coverage(engine, reg, [T.AVG]).cell(T.AVG, day)
+    fast = compute_coverage(engine, reg, [T.AVG]).cell(T.AVG, day)
+    assert fast.status == "stale" and fast.code == "tampered" and "ledger 12, table 15" in fast.detail
+    cell = compute_coverage(engine, reg, [T.AVG], deep=True).cell(T.AVG, day)
     assert cell.status == "stale" and cell.code == "duplicated" and "3 duplicate" in cell.detail
     plan = make_plan(engine, reg, T.AVG, Scope(seasons=("2022-23",)))
     assert planned(plan) == {T.AVG: {day}}
+
+
+def test_values_edited_in_place_are_caught_by_deep_coverage(built):
+    engine, reg = built
+    day = dt.date(2023, 4, 22)
+    engine.execute(f"UPDATE {T.AVG} SET pts_avg = pts_avg + 1 WHERE game_date = ? AND player_id = 100", [day])
+    assert compute_coverage(engine, reg, [T.AVG]).cell(T.AVG, day).status == "complete"  # counts unchanged
+    cell = compute_coverage(engine, reg, [T.AVG], deep=True).cell(T.AVG, day)
+    assert cell.status == "stale" and cell.code == "tampered"
+    assert planned(make_plan(engine, reg, T.AVG, Scope(seasons=("2022-23",)), deep=True)) == {T.AVG: {day}}
 
 
 def test_code_change_marks_only_the_model_and_its_descendants(built):
@@ -237,3 +249,20 @@ def test_partial_with_unchanged_inputs_is_reported_not_rebuilt(engine):
     assert make_plan(engine, reg, T.PG, Scope(seasons=("2022-23",))).batches == ()
     forced = make_plan(engine, reg, T.PG, Scope(seasons=("2022-23",)), force=True)
     assert forced.n_partitions == 30 and {a.reason.code for a in forced.actions} == {"forced"}
+
+
+def test_fast_upstream_fingerprint_equals_the_one_builds_record(built):
+    from courtside.build import upstream_fingerprint_sql
+    from courtside.planner.upstream import upstream_fingerprint_fast_sql
+
+    engine, reg = built
+    engine.execute("CREATE TEMP TABLE _all_days AS SELECT game_date, season_start FROM raw.game_dates")
+    extra = [dataclasses.replace(T.HISTORY, name="x.st", edges=(T.HISTORY.edges[0].__class__(T.COMP, Window.season_through()),)),
+             dataclasses.replace(T.HISTORY, name="x.db", edges=(T.HISTORY.edges[0].__class__(T.PG, Window.days_before(9)),))]
+    for m in [*T.MODELS, *extra]:
+        exact = engine.fetchall(upstream_fingerprint_sql(m, "_all_days") + " ORDER BY 1")
+        fast = engine.fetchall(upstream_fingerprint_fast_sql(m, "_all_days") + " ORDER BY 1")
+        assert fast == exact, m.name
+        if m in T.MODELS:  # and both equal what the builds recorded
+            assert [r[1] for r in exact] == [r[0] for r in engine.fetchall(
+                "SELECT upstream_fingerprint FROM ledger.partitions WHERE model = ? ORDER BY game_date", [m.name])]

@@ -16,6 +16,8 @@ ForceModel = Annotated[Optional[List[str]], typer.Option("--force-model", help="
 Strict = Annotated[bool, typer.Option("--strict-scope", help="Stop instead of adding upstream dates outside the scope.")]
 Workers = Annotated[int, typer.Option("--workers", "-j", help="Batches run in parallel (threads).")]
 MaxBatch = Annotated[Optional[int], typer.Option("--max-batch-dates", help="Cap on dates per batch (default: one season).")]
+Deep = Annotated[bool, typer.Option("--deep", help="Also recompute every partition's data fingerprint, grain "
+                                    "duplicates and expected rows (catches values edited in place; slower).")]
 Models = Annotated[Optional[str], typer.Option("--models", hidden=True, help="Module or .py file with MODELS (extra registry).")]
 
 
@@ -73,7 +75,7 @@ def register(app: typer.Typer) -> None:
         target: Annotated[Optional[str], typer.Option("--target", "-t", help="A target and its ancestors.")] = None,
         start: common.Start = None, end: common.End = None, seasons: common.Seasons = None,
         phase: common.Phase = "all",
-        by: Annotated[str, typer.Option("--by", help="season | month")] = "season",
+        by: Annotated[str, typer.Option("--by", help="season | month")] = "season", deep: Deep = False,
         warehouse: common.Warehouse = None, json_out: common.Json = False, wait: common.Wait = 0.0,
         models: Models = None,
     ) -> None:
@@ -92,7 +94,7 @@ def register(app: typer.Typer) -> None:
             else:
                 names = [m.name for m in reg if m.kind != "source"]
             days = scope.game_dates(project.engine)
-            cov = compute_coverage(project.engine, reg, names, days)
+            cov = compute_coverage(project.engine, reg, names, days, deep=deep)
             empty = []
             if scope.start and scope.end:
                 empty = empty_days(set(cov.calendar), scope.start, scope.end)
@@ -116,7 +118,7 @@ def register(app: typer.Typer) -> None:
     def plan(
         target: Target, start: common.Start = None, end: common.End = None, seasons: common.Seasons = None,
         phase: common.Phase = "all", force: Force = False, force_model: ForceModel = None,
-        strict_scope: Strict = False, workers: Workers = 2, max_batch_dates: MaxBatch = None,
+        strict_scope: Strict = False, workers: Workers = 2, max_batch_dates: MaxBatch = None, deep: Deep = False,
         out: Annotated[Optional[Path], typer.Option("--out", help="Save the plan (with its coverage hash).")] = None,
         warehouse: common.Warehouse = None, json_out: common.Json = False, wait: common.Wait = 0.0,
         models: Models = None,
@@ -127,7 +129,7 @@ def register(app: typer.Typer) -> None:
         with common.handled(), _project(warehouse, wait, models) as project:
             p = make_plan(project.engine, project.registry, target, _scope(start, end, seasons, phase),
                           force=force, force_models=tuple(force_model or ()), extend=not strict_scope,
-                          max_batch_dates=max_batch_dates, workers=workers)
+                          max_batch_dates=max_batch_dates, workers=workers, deep=deep)
             if out:
                 out.write_text(p.to_json())
             if json_out:
@@ -142,7 +144,7 @@ def register(app: typer.Typer) -> None:
         target: Annotated[Optional[str], typer.Option("--target", "-t", help="Model or named target.")] = None,
         start: common.Start = None, end: common.End = None, seasons: common.Seasons = None,
         phase: common.Phase = "all", force: Force = False, force_model: ForceModel = None,
-        strict_scope: Strict = False, workers: Workers = 2, max_batch_dates: MaxBatch = None,
+        strict_scope: Strict = False, workers: Workers = 2, max_batch_dates: MaxBatch = None, deep: Deep = False,
         plan_file: Annotated[Optional[Path], typer.Option("--plan", help="Apply a saved plan (refused if coverage changed).")] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan and do nothing else.")] = False,
         lease_wait: Annotated[float, typer.Option("--lease-wait", help="Seconds to wait for partitions leased by another run.")] = 0.0,
@@ -168,7 +170,8 @@ def register(app: typer.Typer) -> None:
                     raise PlanError("give --target (a model or ml-ready, features, predictions, graded) or --plan FILE")
                 scope = _scope(start, end, seasons, phase)
                 p = make_plan(eng, reg, target, scope, force=force, force_models=tuple(force_model or ()),
-                              extend=not strict_scope, max_batch_dates=max_batch_dates, workers=workers)
+                              extend=not strict_scope, max_batch_dates=max_batch_dates, workers=workers,
+                              deep=deep)
             if dry_run:
                 common.print_json(_plan_json(p)) if json_out else _show_plan(con, p)
                 return

@@ -5,7 +5,8 @@ One set-based query per model compares, for every date at once:
   * the table itself now (row count, fingerprint recomputed with engine.fingerprint_expr, duplicates on
     the grain) — so rows deleted or duplicated behind the ledger's back are caught,
   * the expected row count recomputed from `model.expected`,
-  * the upstream fingerprint recomputed from the ledger now (build.upstream_fingerprint_sql),
+  * the upstream fingerprint recomputed from the ledger now (same value as build.upstream_fingerprint_sql,
+    computed with prefix sums: planner/upstream.py),
   * the last batch that covered the date (ledger.batches).
 Only ledger metadata (a few rows per date) comes back to Python to be classified.
 """
@@ -17,7 +18,8 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 
-from courtside.build import render, upstream_fingerprint_sql
+from courtside.build import render
+from courtside.planner.upstream import upstream_fingerprint_fast_sql
 from courtside.models.registry import Model, Registry, tables_read
 
 STATUSES = ("complete", "partial", "missing", "stale", "failed", "blocked", "empty_by_design")
@@ -88,8 +90,14 @@ def load_calendar(engine, until: dt.date | None = None) -> dict[dt.date, Calenda
 
 
 def compute_coverage(engine, registry: Registry, models: list[str], dates: list[dt.date] | None = None,
-                     *, until: dt.date | None = None) -> Coverage:
-    """Coverage of `models` on `dates` (default: every game date, up to `until` if given)."""
+                     *, until: dt.date | None = None, deep: bool = False) -> Coverage:
+    """Coverage of `models` on `dates` (default: every game date, up to `until` if given).
+
+    The table is always recounted per date (rows deleted or duplicated behind the ledger's back change
+    the count). `deep` also recomputes every partition's data fingerprint and grain duplicates (catches
+    values edited in place) and the expected rows (otherwise taken from the ledger: they can only
+    differ when the code or an upstream changed, which makes the partition stale anyway).
+    """
     calendar = load_calendar(engine, until)
     days = sorted(calendar if dates is None else [d for d in dates if d in calendar])
     cov = Coverage({}, calendar, list(models))
@@ -101,14 +109,18 @@ def compute_coverage(engine, registry: Registry, models: list[str], dates: list[
     con.execute(f"CREATE TEMP TABLE {dtab} AS SELECT game_date, season, season_type, season_start "
                 f"FROM raw.game_dates WHERE list_contains(?::DATE[], game_date)", [days])
     try:
-        for name in models:
-            model = registry[name]
-            if model.kind == "source":
-                continue
-            rows = _probe(engine, registry, model, dtab, days[0], days[-1])
+        built = [registry[n] for n in models if registry[n].kind != "source"]
+        # One statement for every model: one round trip, and DuckDB runs the parts in parallel.
+        union = " UNION ALL ".join(f"({_probe_sql(engine, m, dtab, days[0], days[-1], deep)})" for m in built)
+        by_model: dict[str, list[dict]] = {m.name: [] for m in built}
+        if built:
+            for r in engine.fetch_dicts(f"SELECT * FROM ({union}) ORDER BY model, game_date"):
+                by_model[r["model"]].append(r)
+        for model in built:
+            rows = by_model[model.name]
             explain = _explain(engine, registry, model, dtab, rows)
             for r in rows:
-                cell, fp = _classify(model, r, explain.get(r["game_date"], {}))
+                cell, fp = _classify(model, r, explain.get(r["game_date"], {}), deep)
                 cov.cells[(model.name, r["game_date"])] = cell
                 cov.fingerprints[(model.name, r["game_date"])] = fp
     finally:
@@ -116,9 +128,13 @@ def compute_coverage(engine, registry: Registry, models: list[str], dates: list[
     return cov
 
 
-def _probe(engine, registry: Registry, model: Model, dtab: str, first: dt.date, last: dt.date) -> list[dict]:
+def _probe_sql(engine, model: Model, dtab: str, first: dt.date, last: dt.date, deep: bool) -> str:
     """One row per date: ledger vs table vs expected vs upstream now vs last batch."""
-    if engine.table_exists(model.table):
+    name = "'" + model.name.replace("'", "''") + "'"
+    if engine.table_exists(model.table) and not deep:
+        tab = (f"SELECT t.game_date, count(*) AS n, NULL::VARCHAR AS fp, NULL::BIGINT AS dups "
+               f"FROM {model.table} t WHERE t.game_date BETWEEN DATE '{first}' AND DATE '{last}' GROUP BY 1")
+    elif engine.table_exists(model.table):
         fp = engine.fingerprint_expr(model.table)
         grain = ", ".join(f't."{k}"' for k in model.grain)
         dups = f"count(*) - count(DISTINCT ({grain}))" if grain else "0"
@@ -127,31 +143,32 @@ def _probe(engine, registry: Registry, model: Model, dtab: str, first: dt.date, 
     else:
         tab = "SELECT NULL::DATE AS game_date, NULL::BIGINT AS n, NULL::VARCHAR AS fp, NULL::BIGINT AS dups WHERE false"
     # The expected rule may read an upstream that has never been built: then expected is unknown.
-    can_expect = bool(model.expected) and all(
+    can_expect = deep and bool(model.expected) and all(
         engine.table_exists(t) for t in tables_read(model.expected) if "." in t and t != "raw.game_dates")
     exp = (f"SELECT game_date, sum(expected)::BIGINT AS expected FROM ({render(model.expected, first, last)}) GROUP BY 1"
-           if can_expect else "SELECT NULL::DATE AS game_date, NULL::BIGINT AS expected WHERE false")
-    return engine.fetch_dicts(f"""
-        WITH led AS (SELECT * FROM ledger.partitions WHERE model = ?),
+           if can_expect else f"SELECT game_date, expected_rows AS expected FROM ledger.partitions WHERE model = {name}")
+    return f"""
+        WITH led AS (SELECT * FROM ledger.partitions WHERE model = {name}),
              tab AS ({tab}),
              exp AS ({exp}),
-             upf AS ({upstream_fingerprint_sql(model, dtab)}),
+             upf AS ({upstream_fingerprint_fast_sql(model, dtab)}),
              bat AS (SELECT d.game_date, arg_max(b.outcome, b.finished_at) AS last_outcome,
                             arg_max(b.error, b.finished_at) AS last_error, max(b.finished_at) AS last_at
                      FROM {dtab} d JOIN ledger.batches b
-                       ON b.model = ? AND d.game_date BETWEEN b.start_date AND b.end_date
+                       ON b.model = {name} AND d.game_date BETWEEN b.start_date AND b.end_date
                      WHERE b.outcome IN ('ok', 'failed') GROUP BY 1)
-        SELECT d.game_date, d.season, d.season_type,
+        SELECT {name} AS model, d.game_date, d.season, d.season_type,
                led.rows AS led_rows, led.fingerprint AS led_fp, led.code_version, led.upstream_fingerprint AS led_upf,
                led.written_at, tab.n AS tab_rows, tab.fp AS tab_fp, tab.dups, exp.expected,
-               upf.upstream_fingerprint AS upf_now, bat.last_outcome, bat.last_error, bat.last_at
+               upf.upstream_fingerprint AS upf_now, bat.last_outcome, bat.last_error, bat.last_at,
+               hash(led.rows, led.fingerprint, led.code_version, led.upstream_fingerprint, tab.n, tab.fp, tab.dups,
+                    exp.expected, upf.upstream_fingerprint, bat.last_outcome) AS cell_fp
         FROM {dtab} d
         LEFT JOIN led ON led.game_date = d.game_date
         LEFT JOIN tab ON tab.game_date = d.game_date
         LEFT JOIN exp ON exp.game_date = d.game_date
         LEFT JOIN upf ON upf.game_date = d.game_date
-        LEFT JOIN bat ON bat.game_date = d.game_date
-        ORDER BY d.game_date""", [model.name, model.name])
+        LEFT JOIN bat ON bat.game_date = d.game_date"""
 
 
 def _explain(engine, registry: Registry, model: Model, dtab: str, rows: list[dict]) -> dict:
@@ -183,16 +200,14 @@ def _explain(engine, registry: Registry, model: Model, dtab: str, rows: list[dic
     return out
 
 
-def _classify(model: Model, r: dict, why: dict) -> tuple[Cell, str]:
+def _classify(model: Model, r: dict, why: dict, deep: bool) -> tuple[Cell, str]:
     day = r["game_date"]
     tab_rows = int(r["tab_rows"] or 0)
     expected = None if r["expected"] is None else int(r["expected"])
     pct = round(100.0 * tab_rows / expected, 1) if expected else None
     base = dict(model=model.name, game_date=day, season=r["season"], season_type=r["season_type"],
                 rows=tab_rows, expected=expected, pct=pct)
-    fp = "|".join(str(r[k]) for k in ("led_rows", "led_fp", "code_version", "led_upf", "tab_rows", "tab_fp",
-                                      "dups", "expected", "upf_now", "last_outcome"))
-    fp += f"|{model.code_version}"
+    fp = f"{r['cell_fp']}|{model.code_version}"  # the state behind the cell, hashed in SQL
 
     def cell(status: str, code: str, detail: str, rebuild: bool = True) -> Cell:
         return Cell(status=status, code=code, detail=detail, rebuild=rebuild, **base)
@@ -214,7 +229,7 @@ def _classify(model: Model, r: dict, why: dict) -> tuple[Cell, str]:
 
     led_rows = int(r["led_rows"])
     c: Cell | None = None
-    if tab_rows != led_rows or (r["tab_fp"] or "0") != r["led_fp"]:
+    if tab_rows != led_rows or (deep and (r["tab_fp"] or "0") != r["led_fp"]):
         behind = f"rows changed behind the ledger (ledger {led_rows}, table {tab_rows})"
         if r["dups"]:
             c = cell("stale", "duplicated", f"{int(r['dups'])} duplicate rows on the grain; {behind}")

@@ -87,6 +87,7 @@ class Plan:
     skipped_complete: int           # in-scope cells already complete (or partial with unchanged inputs)
     outside_scope: int              # (model, date) the plan adds outside the scope (pre-flight)
     stale_after: int                # complete partitions outside the plan that its rebuilds will make stale
+    deep: bool = False              # coverage also recomputed data fingerprints and expected rows
 
     @property
     def n_partitions(self) -> int:
@@ -132,19 +133,20 @@ def scope_from_dict(d: dict) -> Scope:
                  tuple(d.get("seasons") or ()), d.get("phase") or "all")
 
 
-def plan_coverage(engine, registry: Registry, target, scope: Scope) -> tuple[list[str], list[dt.date], Coverage]:
+def plan_coverage(engine, registry: Registry, target, scope: Scope,
+                  deep: bool = False) -> tuple[list[str], list[dt.date], Coverage]:
     """The coverage a plan for (target, scope) looks at: the target's ancestors, every game date up to
     the end of the scope (windows only look back, so nothing later can matter)."""
     models = target_models(registry, target)
     days = scope.game_dates(engine)
     if not days:
         raise PlanError(f"no game dates in scope ({scope.describe()}); is the schedule loaded?")
-    return models, days, compute_coverage(engine, registry, models, until=days[-1])
+    return models, days, compute_coverage(engine, registry, models, until=days[-1], deep=deep)
 
 
 def check_plan_current(engine, registry: Registry, plan: "Plan", source: str = "the plan") -> None:
     """Refuse a saved plan whose coverage (partitions, tables, code versions) changed since it was made."""
-    _, days, cov = plan_coverage(engine, registry, plan.target, scope_from_dict(plan.scope))
+    _, days, cov = plan_coverage(engine, registry, plan.target, scope_from_dict(plan.scope), plan.deep)
     now = cov.digest(days[-1])
     if now != plan.coverage_hash:
         raise PlanError(f"{source} was made on coverage {plan.coverage_hash}, but the coverage is now {now} "
@@ -153,8 +155,8 @@ def check_plan_current(engine, registry: Registry, plan: "Plan", source: str = "
 
 def make_plan(engine, registry: Registry, target, scope: Scope, *, force: bool = False,
               force_models: tuple[str, ...] = (), extend: bool = True, max_batch_dates: int | None = None,
-              workers: int = 1, estimator: Estimator | None = None) -> Plan:
-    models, days, cov = plan_coverage(engine, registry, target, scope)
+              workers: int = 1, estimator: Estimator | None = None, deep: bool = False) -> Plan:
+    models, days, cov = plan_coverage(engine, registry, target, scope, deep)
     force_models = tuple(registry[m].name for m in force_models)
     for m in force_models:
         if m not in models:
@@ -193,7 +195,7 @@ def make_plan(engine, registry: Registry, target, scope: Scope, *, force: bool =
         scope=scope_to_dict(scope), force=force, force_models=force_models, batches=tuple(batches),
         actions=actions, coverage_hash=cov.digest(days[-1]), workers=workers, eta_p50=eta50, eta_p90=eta90,
         estimate_source={m: est.source(m) for m in models}, skipped_complete=skipped, outside_scope=outside,
-        stale_after=_stale_after(registry, models, cov, planned))
+        stale_after=_stale_after(registry, models, cov, planned), deep=deep)
 
 
 # -- cascade and pre-flight ------------------------------------------------------------------
