@@ -1,9 +1,85 @@
-"""Commands of this capability (registered on the main app)."""
+"""`courtside grade --report` and `courtside export ml-ready`: read-only views over the graded warehouse."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from courtside.cli.common import Json, Phase, Seasons, Warehouse, Wait, handled, print_json
+
+export_app = typer.Typer(no_args_is_help=True, help="Export warehouse tables for other tools.")
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("grade")(grade)
+    app.add_typer(export_app, name="export")
+
+
+def grade(report: Annotated[bool, typer.Option("--report", help="Print the grade report.")] = True,
+          warehouse: Warehouse = None, seasons: Seasons = None, phase: Phase = "regular",
+          json_out: Json = False, wait: Wait = 0.0) -> None:
+    """Graded predictions per system, market and season: MAE vs baselines and the line, hit rates by edge."""
+    from courtside.dates import parse_season_span
+    from courtside.ml.report import grade_report
+    from courtside.project import Project
+
+    with handled(), Project(warehouse, wait_seconds=wait) as p:
+        out = grade_report(p.engine, phase, parse_season_span(seasons) if seasons else None)
+    if json_out:
+        print_json(out)
+        return
+    _print_report(out)
+
+
+@export_app.command("ml-ready")
+def export_ml_ready(seasons: Annotated[str, typer.Option("--seasons", help="Season or span, e.g. 2022-23:2024-25.")],
+                    out: Annotated[Path, typer.Option("--out", help="Folder to write into.")],
+                    warehouse: Warehouse = None, json_out: Json = False, wait: Wait = 0.0) -> None:
+    """The feature store plus targets as Parquet, with feature_contract.json beside it."""
+    from courtside.dates import parse_season_span
+    from courtside.ml.export import export_ml_ready as run
+    from courtside.project import Project
+
+    with handled(), Project(warehouse, wait_seconds=wait) as p:
+        result = run(p.engine, parse_season_span(seasons), out)
+    if json_out:
+        print_json(result)
+    else:
+        typer.echo(f"wrote {result.rows} rows ({result.first_date} .. {result.last_date}) to {result.parquet}; "
+                   f"contract {result.contract}")
+
+
+def _print_report(out: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    if not out["rows"]:
+        con.print("no graded predictions yet: run `courtside backfill --target graded`")
+        return
+    t = Table(title=f"MAE ({out['phase']}), baselines on the same player-games, line on the rows with a line")
+    for c in ("system", "market", "season", "graded", "MAE", "bias", "same rows", "MAE same", "season avg",
+              "last 5", "last 10", "EWMA", "vs best %", "line rows", "MAE@line", "line MAE"):
+        t.add_column(c, justify="right" if c not in ("system", "market", "season") else "left")
+    f = lambda v, d=3: "-" if v is None else (f"{v:.{d}f}" if isinstance(v, float) else str(v))  # noqa: E731
+    for r in out["rows"]:
+        b = r["baseline_mae"]
+        t.add_row(r["system"], r["market"], r["season"], f(r["graded"]), f(r["mae"]), f(r["bias"]),
+                  f(r["same_rows"]), f(r["mae_same_rows"]), f(b["season_avg"]), f(b["last5"]), f(b["last10"]),
+                  f(b["ewma"]), f(r["improvement_vs_best_pct"], 2), f(r["line_rows"]), f(r["mae_on_line_rows"]),
+                  f(r["line_mae"]))
+    con.print(t)
+    h = Table(title=f"Hit rate by |edge| (pushes and voids excluded); break-even at -110 = {out['break_even']:.2%}; "
+                    "* = whole 95% CI above break-even, ! = >= 60% on >= 100 picks: check for leakage")
+    for c in ("system", "market", "season", "edge >=", "side", "picks", "hit rate", "95% CI"):
+        h.add_column(c)
+    for r in out["rows"]:
+        for x in r["hit_rates"]:
+            if not x["picks"]:
+                continue
+            mark = ("*" if x["above_break_even"] else "") + ("!" if x["red_flag"] else "")
+            h.add_row(r["system"], r["market"], r["season"], str(x["threshold"]), x["side"], str(x["picks"]),
+                      f"{x['rate']:.1%}{mark}", f"{x['ci_low']:.1%} - {x['ci_high']:.1%}")
+    con.print(h)

@@ -1,0 +1,109 @@
+"""Grading math on crafted rows: push = void for the pick, DNP / no box = void, the line's own error,
+Wilson intervals, and the report's same-rows comparison."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from courtside.build import build
+from courtside.engine import Engine
+from courtside.ml.grading import ACCURACY, BREAK_EVEN_110, DAILY, wilson
+from courtside.ml.report import grade_report
+from courtside.models.registry import Model, Registry
+from courtside.project import setup_warehouse
+
+D = dt.date(2024, 1, 10)
+
+
+def test_wilson_matches_known_values():
+    lo, hi = wilson(55, 100)
+    assert lo == pytest.approx(0.4524, abs=1e-4) and hi == pytest.approx(0.6438, abs=1e-4)
+    assert wilson(0, 0) == (None, None)
+    lo, hi = wilson(0, 10)
+    assert lo == 0.0 and hi == pytest.approx(0.2775, abs=1e-4)
+    assert BREAK_EVEN_110 == pytest.approx(0.5238, abs=1e-4)
+
+
+# Upstream tables stand in as source models with crafted rows (their real builders are tested elsewhere).
+UPSTREAMS = [Model(n, n.split(".")[0], (), kind="source") for n in
+             ("predictions.player_prop_predictions", "analytics.player_game_summary", "predictions.player_baselines")]
+
+
+@pytest.fixture
+def engine(tmp_path):
+    eng = Engine(tmp_path / "g.duckdb")
+    setup_warehouse(eng)
+    eng.execute("INSERT INTO raw.schedule VALUES ('g1', ?, '2023-24', 'regular', 'BOS', 'NYK', 100, 90, 'final',"
+                " 't', 'f', 1, now())", [D])
+    eng.execute("""CREATE TABLE predictions.player_prop_predictions (game_date DATE, game_id VARCHAR, season VARCHAR,
+        season_type VARCHAR, player_id BIGINT, system VARCHAR, market VARCHAR, feature_set VARCHAR,
+        predicted_value DOUBLE, confidence DOUBLE, recommendation VARCHAR, line_value DOUBLE, edge DOUBLE)""")
+    eng.execute("""CREATE TABLE analytics.player_game_summary (game_date DATE, player_id BIGINT, is_dnp BOOLEAN,
+        minutes DOUBLE, pts INTEGER, reb INTEGER, ast INTEGER, fg3m INTEGER)""")
+    eng.execute("""CREATE TABLE predictions.player_baselines (game_date DATE, player_id BIGINT, market VARCHAR,
+        season_avg DOUBLE, last5 DOUBLE, last10 DOUBLE, ewma DOUBLE)""")
+    yield eng
+    eng.close()
+
+
+def pred(eng, player, value, line, rec, market="points", system="lightgbm"):
+    edge = None if line is None else value - line
+    eng.execute("INSERT INTO predictions.player_prop_predictions VALUES (?, 'g1', '2023-24', 'regular', ?, ?, ?,"
+                " 'full', ?, 0.6, ?, ?, ?)", [D, player, system, market, value, rec, line, edge])
+
+
+def box(eng, player, pts, minutes=30.0, dnp=False, fg3m=2):
+    eng.execute("INSERT INTO analytics.player_game_summary VALUES (?, ?, ?, ?, ?, 5, 5, ?)",
+                [D, player, dnp, minutes, pts, fg3m])
+
+
+def graded(eng):
+    reg = Registry([*UPSTREAMS, ACCURACY, DAILY])
+    build(eng, reg, ACCURACY, D, D, "r")
+    build(eng, reg, DAILY, D, D, "r")
+    return {(r["player_id"], r["market"]): r for r in eng.fetch_dicts("SELECT * FROM grading.prediction_accuracy")}
+
+
+def test_settlement_rules(engine):
+    pred(engine, 1, 25.0, 20.5, "OVER"); box(engine, 1, 24)            # win, line error 3.5
+    pred(engine, 2, 25.0, 20.0, "OVER"); box(engine, 2, 20)            # push: void for the pick
+    pred(engine, 3, 25.0, 20.5, "OVER"); box(engine, 3, 0, minutes=0, dnp=True)   # DNP: void
+    pred(engine, 4, 25.0, 20.5, "OVER")                                # no box score: void
+    pred(engine, 5, 15.0, 20.5, "UNDER"); box(engine, 5, 22)           # loss
+    pred(engine, 6, 15.0, None, "PASS"); box(engine, 6, 10)            # no line: graded for MAE only
+    pred(engine, 7, 21.0, 20.5, "PASS"); box(engine, 7, 30)            # PASS: no pick, side still graded
+    pred(engine, 1, 2.0, 1.5, "OVER", market="threes")                # player 1's box has fg3m = 2
+    g = graded(engine)
+    assert g[(1, "points")]["pick_correct"] is True and g[(1, "points")]["line_absolute_error"] == 3.5
+    assert g[(1, "points")]["absolute_error"] == 1.0 and g[(1, "points")]["signed_error"] == 1.0
+    assert g[(2, "points")]["is_push"] and g[(2, "points")]["pick_correct"] is None
+    assert g[(2, "points")]["side_correct"] is None and not g[(2, "points")]["is_voided"]
+    assert g[(3, "points")]["is_voided"] and g[(3, "points")]["void_reason"] == "dnp"
+    assert g[(3, "points")]["absolute_error"] is None and g[(3, "points")]["pick_correct"] is None
+    assert g[(4, "points")]["void_reason"] == "no_box_score"
+    assert g[(5, "points")]["pick_correct"] is False
+    assert g[(6, "points")]["absolute_error"] == 5.0 and g[(6, "points")]["pick_correct"] is None
+    assert g[(7, "points")]["pick_correct"] is None and g[(7, "points")]["side_correct"] is True
+    assert g[(1, "threes")]["actual"] == 2 and g[(1, "threes")]["pick_correct"] is True
+    daily = engine.fetch_dicts("SELECT * FROM grading.system_daily_performance WHERE market = 'points'")[0]
+    # 2 picks decided (1 won, 5 lost): the push, the DNP and the missing box are out of the denominator
+    assert (daily["picks"], daily["picks_won"], daily["win_rate"]) == (2, 1, 0.5)
+    assert daily["voided"] == 2 and daily["pushes"] == 1
+
+
+def test_report_compares_on_the_same_rows(engine):
+    for p, (pts, base) in enumerate([(20, 18.0), (10, 14.0), (30, None)], start=1):
+        pred(engine, p, 20.0, 19.5, "PASS"); box(engine, p, pts)
+        engine.execute("INSERT INTO predictions.player_baselines VALUES (?, ?, 'points', ?, ?, ?, ?)",
+                       [D, p, base, base, base, base])
+    graded(engine)
+    row = grade_report(engine, "regular")["rows"][0]
+    assert row["graded"] == 3 and row["same_rows"] == 2          # player 3 has no baseline
+    assert row["mae_same_rows"] == 5.0                          # |20-20| and |20-10|
+    assert row["baseline_mae"]["last5"] == 3.0                  # |18-20| and |14-10|
+    assert row["improvement_vs_best_pct"] == pytest.approx(-66.67, abs=0.01)
+    hr = {(h["threshold"], h["side"]): h for h in row["hit_rates"]}
+    assert hr[(0, "ALL")]["picks"] == 3 and hr[(0, "ALL")]["wins"] == 2   # edge +0.5: over wins on 20 and 30
+    assert (0, "UNDER") not in hr and (1, "ALL") not in hr            # no UNDER side, no edge >= 1
