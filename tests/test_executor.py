@@ -241,3 +241,23 @@ def test_saved_plan_refused_by_backfill_after_coverage_changed(tmp_path):
     out, err = ok.communicate(timeout=60)
     assert ok.returncode == 0, err
     assert '"outcome": "ok"' in out
+
+
+def test_status_and_validate_commands_json(tmp_path):
+    wh = new_warehouse(tmp_path / "w.duckdb")
+    assert cli("-t", T.AVG, "--seasons", "2023-24", "--phase", "playoffs", "--no-validate", warehouse=wh).wait(60) == 0
+    common = ["--models", TOYS, "-w", str(wh), "--json"]
+    out = subprocess.run([*CLI, "status", "-m", T.AVG, "-m", T.PG, "--start", "2024-04-18", "--end", "2024-04-30",
+                          *common], capture_output=True, text=True, check=True).stdout
+    import json
+
+    status = json.loads(out)
+    avg = [e for e in status["matrix"] if e["model"] == T.AVG][0]
+    assert (avg["season"], avg["complete"], avg["game_dates"], avg["empty_by_design"]) == ("2023-24", 6, 6, 7)
+    assert avg["pct_complete"] == 100.0
+    out = subprocess.run([*CLI, "status", "--target", T.HIST, *common], capture_output=True, text=True, check=True).stdout
+    hist = {(e["model"], e["season"]): e for e in json.loads(out)["matrix"]}
+    assert hist[(T.PG, "2023-24")]["complete"] == 30 and hist[(T.HIST, "2022-23")]["blocked"] > 0
+    out = subprocess.run([*CLI, "validate", "-m", T.PG, *common], capture_output=True, text=True, check=True).stdout
+    rows = json.loads(out)
+    assert [(r["season"], r["dates"], r["rows"], r["duplicates"]) for r in rows] == [("2023-24", 30, 360, 0)]
