@@ -168,3 +168,27 @@ def test_unreachable_origin_names_the_url(tmp_path):
     (only,) = report.problems
     assert only.status == "failed" and f"127.0.0.1:{port}" in only.detail
     assert not (tmp_path / "cache" / GOOD[0]).exists()
+
+
+# -- the command ----------------------------------------------------------------------------------
+def test_cli_pull_json_and_exit_code(tmp_path, origin):
+    import json
+
+    from typer.testing import CliRunner
+
+    from courtside.cli.app import app
+
+    runner = CliRunner()
+    cache = tmp_path / "cache"
+    ok = runner.invoke(app, ["data", "pull", "--cache", str(cache), "--base-url", origin.base_url,
+                             "--only", GOOD[0], "--only", GOOD[1], "--json"])
+    assert ok.exit_code == 0, ok.output
+    payload = json.loads(ok.stdout)
+    assert payload["ok"] and payload["counts"] == {"verified": 2}
+    assert {f["name"] for f in payload["files"]} == {GOOD[0], GOOD[1]}
+
+    bad = runner.invoke(app, ["data", "pull", "--cache", str(cache), "--base-url", origin.base_url,
+                              "--only", CORRUPT])
+    assert bad.exit_code == 1
+    assert "team_stats_base_2020-21" in bad.output and "mismatch" in bad.output
+    assert not (cache / CORRUPT).exists()
