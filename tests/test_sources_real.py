@@ -32,6 +32,18 @@ def test_one_row_per_key(engine):
         assert dups == 0, table
 
 
+def test_every_game_has_one_home_side_even_at_neutral_sites(engine):
+    bad = engine.fetchall("""SELECT game_id FROM raw.team_boxscores GROUP BY 1
+                             HAVING count(*) <> 2 OR count(*) FILTER (WHERE is_home) <> 1
+                                 OR count(*) FILTER (WHERE team_abbr = opponent_abbr) > 0""")
+    assert bad == []
+    # The Paris game of 2025-01-25: both logs read "... @ ..."; the designated home side was SAS.
+    assert engine.fetchall("""SELECT team_abbr, is_home, opponent_abbr FROM raw.team_boxscores
+                              WHERE game_id = '0022400633' ORDER BY 1""") == [("IND", False, "SAS"), ("SAS", True, "IND")]
+    assert engine.scalar("""SELECT count(*) FROM raw.player_boxscores p JOIN raw.team_boxscores t USING (game_id, team_abbr)
+                            WHERE p.is_home <> t.is_home OR p.opponent_abbr <> t.opponent_abbr""") == 0
+
+
 def test_player_points_sum_to_team_points_where_both_boxes_full(engine):
     rows = engine.fetchall("""
         WITH p AS (SELECT game_id, team_abbr, sum(pts) AS pts, bool_and(completeness = 'full') AS full

@@ -59,6 +59,7 @@ class LoadReport:
     prop_resolution: list[dict] = field(default_factory=list)     # per props file: rows, player/game resolution rates
     ledger_changed: dict[str, int] = field(default_factory=dict)  # model -> partitions (re)written
     errors: list[str] = field(default_factory=list)
+    phase_seconds: dict[str, float] = field(default_factory=dict)  # where the time went
 
     @property
     def changed(self) -> int:
@@ -90,22 +91,33 @@ def load_all(engine, data_dir: str | Path, console: Console | None = None, run_i
             console.warn(f"refused {result.error}")
         progress.advance(1, description=rel)
     progress.close()
+    mark = _phase(report, "files", started)
 
     if changed_families & BOX_FAMILIES or _canonical_missing(engine):
         with engine.transaction() as con:
             team_boxes.build_canonical(con)
             schedule.build_canonical(con)
             player_boxes.build_canonical(con)
+    mark = _phase(report, "canonical", mark)
     if changed_families:
         props.resolve_ids(engine)
         game_lines.resolve_ids(engine)
+    mark = _phase(report, "resolve_ids", mark)
     for model in SOURCE_MODELS:
         report.ledger_changed[model] = record_source_partitions(engine, model, model, report.run_id)
+    mark = _phase(report, "ledger", mark)
     report.tables = summarize(engine)
     report.rejects = dict(engine.fetchall("SELECT target, count(*) FROM raw.rejects GROUP BY 1 ORDER BY 1"))
     report.prop_resolution = props.resolution_rates(engine)
+    _phase(report, "summary", mark)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _phase(report: LoadReport, name: str, since: float) -> float:
+    now = time.perf_counter()
+    report.phase_seconds[name] = round(now - since, 3)
+    return now
 
 
 def _files(data_dir: Path, spec: FileSpec) -> list[Path]:

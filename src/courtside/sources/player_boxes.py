@@ -4,7 +4,7 @@ Source ranks (lower = fuller, wins per (game_id, player_id)):
 1 donjuanpond player_gamelogs (regular season, full) and nocturnebear playoff box scores
   (full, minutes "MM:SS", DNP comment rows kept with dnp=TRUE; seasons before 2020-21 skipped);
 2 rodgers20 full-box subset (197 players, GAME_DATE like "Feb 05, 2026", 0-minute rows kept);
-3 meharpalbasi reduced logs (no game id: resolved from team + date + opponent; attempts NULL).
+3 meharpalbasi reduced logs (no game id: resolved from team + date, a team plays once a day; attempts NULL).
 """
 
 from __future__ import annotations
@@ -153,3 +153,9 @@ def build_canonical(con) -> None:
                (reb IS NOT NULL AND ast IS NOT NULL) AS has_rebounds_assists
         FROM raw.player_boxscore_sources
         QUALIFY row_number() OVER (PARTITION BY game_id, player_id ORDER BY source_rank, file, line) = 1""")
+    # Side and opponent follow the canonical team box (it has the neutral-site fix-up).
+    con.execute("""
+        UPDATE raw.player_boxscores p SET is_home = t.is_home, opponent_abbr = t.opponent_abbr
+        FROM raw.team_boxscores t
+        WHERE t.game_id = p.game_id AND t.team_abbr = p.team_abbr
+          AND (p.is_home <> t.is_home OR p.opponent_abbr <> t.opponent_abbr)""")

@@ -3,7 +3,7 @@
 Source ranks (lower wins per (game_id, team)): 1 donjuanpond games_* (regular season),
 2 mylesthomas team_gamelogs_* (all types; preseason/All-Star/Cup final skipped), 3 nocturnebear
 playoff totals, 4 meharpalbasi 2025-26 team logs (no game id, no attempts: id resolved from the
-schedule via team + date + opponent).
+schedule via team + date).
 """
 
 from __future__ import annotations
@@ -102,6 +102,16 @@ def build_canonical(con) -> None:
     con.execute(f"""INSERT INTO raw.team_boxscores ({cols})
                     SELECT {cols} FROM raw.team_boxscore_sources
                     QUALIFY row_number() OVER (PARTITION BY game_id, team_abbr ORDER BY source_rank, file, line) = 1""")
+    # Neutral-site games (Paris, Mexico City, the Cup in Las Vegas) read "IND @ IND" on the designated
+    # home team's row. The other row ("SAS @ IND") names the home side; the opponent is the other row's team.
+    # (Also repairs a team listed as its own opponent, e.g. a resolved 2025-26 reduced row.)
+    con.execute("""
+        UPDATE raw.team_boxscores t SET is_home = (t.team_abbr = o.opponent_abbr), opponent_abbr = o.team_abbr
+        FROM raw.team_boxscores o
+        WHERE o.game_id = t.game_id AND o.team_abbr <> t.team_abbr
+          AND t.game_id IN (SELECT game_id FROM raw.team_boxscores GROUP BY 1
+                            HAVING count(*) = 2 AND (count(*) FILTER (WHERE is_home) <> 1
+                                                     OR count(*) FILTER (WHERE team_abbr = opponent_abbr) > 0))""")
 
 
 def _canonical_columns(con) -> list[str]:
