@@ -117,6 +117,10 @@ def test_game_lines_sign_and_dates(engine):
     det = engine.fetchone("SELECT home_spread, total FROM raw.game_lines WHERE game_date = '2022-10-19' AND home_team = 'DET'")
     assert det == (-3.5, 215.5)
     assert engine.scalar("SELECT count(*) FROM raw.game_lines WHERE file LIKE '%_alt_%'") == 0
+    # ML_Away "+145\u00a0" (text in 2021-22): the Finals games load, Warriors favoured at home.
+    assert engine.fetchone("""SELECT ml_home, ml_away, home_spread FROM raw.game_lines
+                              WHERE game_date = '2022-06-13' AND home_team = 'GSW'""") == (-165, 145, -3.5)
+    assert engine.scalar("SELECT count(*) FROM raw.rejects WHERE reason LIKE 'ML_%'") == 0
     assert engine.scalar("SELECT count(*) FROM raw.game_lines WHERE total IS NOT NULL AND total NOT BETWEEN 150 AND 300") == 0
     assert engine.scalar("SELECT count(*) FROM raw.rejects WHERE target = 'raw.game_lines' AND reason LIKE 'OU %'") >= 5
 

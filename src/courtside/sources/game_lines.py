@@ -7,7 +7,7 @@
   favourite margin: the favourite is the side with the lower moneyline.
 - OU outside 150..300 is a scrape glitch (e.g. 55.0, 355.0): the row loads with total NULL and a
   reject row records the value (line, reason) so nothing is silently dropped.
-- ML_Away is text like "+145" in 2021-22. Team names are full names (LA/Los Angeles Clippers,
+- ML_Away is text like "+145\u00a0" (no-break space) in 2021-22. Team names are full names (LA/Los Angeles Clippers,
   Charlotte Bobcats) resolved through identity aliases; All-Star "Eastern"/"Western" are rejected.
 - odds_2023-24_alt_v20240428 is an older export of the same season, kept only as a cross-check:
   not loaded (it would double the season).
@@ -51,7 +51,9 @@ def _select(spec: FileSpec) -> str:
                         ou_check, spread_check, mlh_check, mla_check)} AS _reason,
                FALSE AS _skip,
                CASE WHEN {ou} NOT BETWEEN {lo} AND {hi} THEN 'OU ' || OU || ' outside {lo}..{hi} (scrape glitch): loaded with total NULL' END AS _warning
-        FROM src"""
+        -- 2021-22 moneylines are text with a trailing no-break space ("+145\u00a0"): clean before casting
+        FROM (SELECT * REPLACE (trim(replace(ML_Home, chr(160), '')) AS ML_Home,
+                                trim(replace(ML_Away, chr(160), '')) AS ML_Away) FROM src)"""
 
 
 SPECS = (
