@@ -1,0 +1,177 @@
+"""precompute.ml_feature_store: one row per upcoming player and date, one column per contract feature.
+
+The columns, their order and meaning are src/courtside/ml/feature_contract.py (FEATURES). Values are raw:
+NULL when not computable from data before D — never a default, never a placeholder line. The row says
+which features are NULL (`defaulted_features`), how many (`default_feature_count`, and
+`required_default_count` for non-optional ones), a `feature_quality_score` (mean over required features
+of 100 for a value and 40 for a default, the original's source weights) and `is_quality_ready`
+(no required feature defaulted).
+
+Fixes of the original on purpose: the driver is analytics.upcoming_player_game_context for every date
+(the original's backfill used "who actually played" with `days_rest` default 3 and has_prop_line FALSE,
+defect 13.8); lines come only from snapshots taken before tip-off (13.1); a missing line stays NULL (13.3);
+no bootstrap placeholder rows: the early-season rows carry whatever history exists.
+
+Vegas lines are the consensus rows of predictions.prop_lines (one definition of "the line" for features,
+predictions and grading: pre-tip snapshots only, the main line per book, median over books).
+"""
+
+from courtside.errors import ModelError
+from courtside.ml.feature_contract import FEATURE_NAMES, FEATURE_VERSION, FEATURES
+from courtside.models.registry import Edge, Model, Window, in_range, not_null
+
+def _clamp(x: str, low: float, high: float) -> str:
+    """Clamp that keeps NULL as NULL (DuckDB's least/greatest skip NULL arguments)."""
+    return f"CASE WHEN ({x}) IS NOT NULL THEN greatest({low}, least({high}, {x})) END"
+
+
+# SQL for each feature over the joined row (aliases: u context, c cache, f factors, z zones, o opponent
+# defense, tg team context, vo vs-opponent, vp/vt/vr vegas points/threes/pra).
+EXPRESSIONS: dict[str, str] = {
+    "points_avg_last_5": "c.points_avg_last_5",
+    "points_avg_last_10": "c.points_avg_last_10",
+    "points_avg_season": "c.points_avg_season",
+    "points_std_last_10": "c.points_std_last_10",
+    "games_in_last_7_days": "u.games_last_7d",
+    "fatigue_score": "f.fatigue_score",
+    "shot_zone_mismatch_score": "CASE WHEN f.has_zone_matchup THEN f.shot_zone_mismatch_score END",
+    "pace_score": "CASE WHEN f.has_pace THEN f.pace_score END",
+    "rest_advantage": _clamp("u.days_rest - tg.opponent_days_rest", -2, 2),
+    "recent_trend": "c.recent_trend",
+    "minutes_change": """CASE WHEN c.minutes_avg_season > 0 THEN CASE
+            WHEN (c.minutes_avg_last_10 - c.minutes_avg_season) / c.minutes_avg_season >= 0.2 THEN 2
+            WHEN (c.minutes_avg_last_10 - c.minutes_avg_season) / c.minutes_avg_season >= 0.1 THEN 1
+            WHEN (c.minutes_avg_last_10 - c.minutes_avg_season) / c.minutes_avg_season <= -0.2 THEN -2
+            WHEN (c.minutes_avg_last_10 - c.minutes_avg_season) / c.minutes_avg_season <= -0.1 THEN -1
+            ELSE 0 END END""",
+    "opponent_def_rating": "o.defensive_rating",
+    "opponent_pace": "o.opponent_pace",
+    "home_away": "CASE WHEN u.is_home THEN 1 ELSE 0 END",
+    "back_to_back": "CASE WHEN u.back_to_back THEN 1 WHEN u.back_to_back IS NOT NULL THEN 0 END",
+    "playoff_game": "CASE WHEN u.season_type IN ('playoffs', 'play-in') THEN 1 ELSE 0 END",
+    "pct_paint": "z.paint_rate_last_10 / 100.0",
+    "pct_mid_range": "z.mid_range_rate_last_10 / 100.0",
+    "pct_three": "z.three_rate_last_10 / 100.0",
+    "pct_free_throw": _clamp("c.ft_points_share_last_10", 0, 0.5),
+    "team_pace": "c.team_pace_last_10",
+    "team_off_rating": "c.team_off_rating_last_10",
+    "team_win_pct": "CASE WHEN tg.game_number_in_season - 1 >= 5 THEN tg.team_win_pct_entering END",
+    "vegas_points_line": "vp.line_now",
+    "vegas_opening_line": "vp.line_open",
+    "vegas_line_move": "vp.line_now - vp.line_open",
+    "has_vegas_line": "CASE WHEN vp.line_now IS NOT NULL THEN 1 ELSE 0 END",
+    "avg_points_vs_opponent": "vo.avg_points",
+    "games_vs_opponent": "coalesce(vo.games, 0)",
+    "minutes_avg_last_10": "c.minutes_avg_last_10",
+    "ppm_avg_last_10": "c.ppm_avg_last_10",
+    "dnp_rate": "c.dnp_rate_last_10",
+    "pts_slope_10g": "c.points_slope_last_10",
+    "pts_vs_season_zscore": f"""CASE WHEN c.points_std_last_10 > 0 THEN
+            {_clamp("(c.points_avg_last_5 - c.points_avg_season) / c.points_std_last_10", -3, 3)} END""",
+    "breakout_flag": """CASE WHEN c.points_std_last_10 IS NOT NULL THEN
+            CASE WHEN c.points_avg_last_5 > c.points_avg_season + 1.5 * c.points_std_last_10 THEN 1 ELSE 0 END END""",
+    "game_total_line": "u.game_total",
+    "days_rest": "u.days_rest",
+    "minutes_load_last_7d": "u.minutes_last_7d",
+    "spread_magnitude": "abs(u.game_spread)",
+    "implied_team_total": "u.game_total / 2.0 - u.game_spread / 2.0",
+    "points_avg_last_3": "c.points_avg_last_3",
+    "usage_rate_last_10": "c.usage_rate_last_10",
+    "ts_pct_last_10": "c.ts_pct_last_10",
+    "reb_avg_last_10": "c.reb_avg_last_10",
+    "ast_avg_last_10": "c.ast_avg_last_10",
+    "pra_avg_last_10": "c.pra_avg_last_10",
+    "reb_avg_season": "c.reb_avg_season",
+    "ast_avg_season": "c.ast_avg_season",
+    "fg3m_avg_last_10": "c.fg3m_avg_last_10",
+    "fg3a_avg_last_10": "c.fg3a_avg_last_10",
+    "fg3m_avg_season": "c.fg3m_avg_season",
+    "vegas_threes_line": "vt.line_now",
+    "vegas_pra_line": "vr.line_now",
+}
+
+if tuple(EXPRESSIONS) != FEATURE_NAMES:
+    raise ModelError("precompute.ml_feature_store: EXPRESSIONS must list exactly the contract's FEATURES in order; "
+                     f"differs at {sorted(set(EXPRESSIONS) ^ set(FEATURE_NAMES)) or 'order'}")
+
+_REQUIRED = [f.name for f in FEATURES if not f.optional]
+_FEATURE_COLS = ",\n       ".join(f"ROUND(CAST({EXPRESSIONS[n]} AS DOUBLE), 4) AS {n}" for n in FEATURE_NAMES)
+# flatten of one-element lists: keeps contract order and is cheaper than list_filter with a lambda
+_NULL_LIST = ", ".join(f"CASE WHEN {n} IS NULL THEN ['{n}'] ELSE []::VARCHAR[] END" for n in FEATURE_NAMES)
+_REQUIRED_NULLS = " + ".join(f"({n} IS NULL)::INTEGER" for n in _REQUIRED)
+
+SQL = f"""
+WITH ctx AS (
+    SELECT * FROM analytics.upcoming_player_game_context WHERE game_date BETWEEN $start AND $end
+),
+lines AS (   -- the consensus line of predictions.prop_lines: pre-tip snapshots only, main line per book, median
+    SELECT game_date, player_id, market, line_value AS line_now, opening_line AS line_open, n_books AS books
+    FROM predictions.prop_lines
+    WHERE game_date BETWEEN $start AND $end AND is_consensus
+),
+vs_opponent AS (
+    SELECT t.game_date, t.player_id, avg(p.pts) AS avg_points, count(*) AS games
+    FROM ctx t JOIN analytics.player_game_summary p
+      ON p.player_id = t.player_id AND p.opponent_abbr = t.opponent_abbr
+     AND p.game_date >= t.game_date - INTERVAL 365 DAY AND p.game_date < t.game_date
+    WHERE NOT p.is_dnp AND (coalesce(p.minutes, 0) > 0 OR coalesce(p.pts, 0) > 0)
+    GROUP BY ALL
+),
+features AS (
+    SELECT u.game_date, u.player_id, u.game_id, u.season, u.season_type, u.team_abbr, u.opponent_abbr,
+           u.player_lookup, '{FEATURE_VERSION}' AS feature_version,
+           coalesce(vp.books, 0)::INTEGER AS vegas_points_books,
+       {_FEATURE_COLS}
+    FROM ctx u
+    LEFT JOIN precompute.player_daily_cache c ON c.game_date = u.game_date AND c.player_id = u.player_id
+    LEFT JOIN precompute.player_composite_factors f ON f.game_date = u.game_date AND f.player_id = u.player_id
+    LEFT JOIN precompute.player_shot_zone_analysis z ON z.game_date = u.game_date AND z.player_id = u.player_id
+    LEFT JOIN precompute.team_defense_zone_analysis o ON o.game_date = u.game_date AND o.team_abbr = u.opponent_abbr
+    LEFT JOIN analytics.upcoming_team_game_context tg ON tg.game_date = u.game_date AND tg.team_abbr = u.team_abbr
+    LEFT JOIN vs_opponent vo ON vo.game_date = u.game_date AND vo.player_id = u.player_id
+    LEFT JOIN lines vp ON vp.game_date = u.game_date AND vp.player_id = u.player_id AND vp.market = 'points'
+    LEFT JOIN lines vt ON vt.game_date = u.game_date AND vt.player_id = u.player_id AND vt.market = 'threes'
+    LEFT JOIN lines vr ON vr.game_date = u.game_date AND vr.player_id = u.player_id AND vr.market = 'pra'
+)
+SELECT * EXCLUDE (nulls, required_nulls), nulls AS defaulted_features,
+       len(nulls)::INTEGER AS default_feature_count,
+       required_nulls::INTEGER AS required_default_count,
+       ROUND(100.0 - 60.0 * required_nulls / {len(_REQUIRED)}, 4) AS feature_quality_score,
+       required_nulls = 0 AS is_quality_ready
+FROM (SELECT *, flatten([{_NULL_LIST}]) AS nulls,
+             ({_REQUIRED_NULLS}) AS required_nulls
+      FROM features)
+"""
+
+MODEL = Model(
+    name="precompute.ml_feature_store",
+    layer="precompute",
+    grain=("game_date", "player_id"),
+    description=f"per upcoming player: the {len(FEATURES)} contract features ({FEATURE_VERSION}), raw, with quality",
+    sql=SQL,
+    edges=(
+        Edge("analytics.upcoming_player_game_context", Window.same_date()),
+        Edge("analytics.upcoming_team_game_context", Window.same_date()),
+        Edge("analytics.player_game_summary", Window.days_before(365)),
+        Edge("precompute.player_daily_cache", Window.same_date()),
+        Edge("precompute.player_composite_factors", Window.same_date()),
+        Edge("precompute.player_shot_zone_analysis", Window.same_date()),
+        Edge("precompute.team_defense_zone_analysis", Window.same_date()),
+        Edge("predictions.prop_lines", Window.same_date()),
+    ),
+    expected="""SELECT game_date, count(*) AS expected FROM analytics.upcoming_player_game_context
+                WHERE game_date BETWEEN $start AND $end GROUP BY 1""",
+    params={"feature_version": FEATURE_VERSION},
+    checks=(
+        *not_null("game_date", "player_id", "feature_version", "defaulted_features", "feature_quality_score",
+                  "is_quality_ready"),
+        in_range("fatigue_score", 0, 100),
+        in_range("shot_zone_mismatch_score", -10, 10),
+        in_range("pace_score", -3, 3),
+        in_range("rest_advantage", -2, 2),
+        in_range("pct_free_throw", 0, 0.5),
+        in_range("pts_vs_season_zscore", -3, 3),
+        in_range("feature_quality_score", 40, 100),
+    ),
+    key_columns=("points_avg_last_10", "fatigue_score", "feature_quality_score"),
+)

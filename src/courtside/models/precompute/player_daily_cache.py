@@ -1,0 +1,167 @@
+"""precompute.player_daily_cache: each upcoming player's rolling box-score history as of D.
+
+Original section 5.4, fixed on purpose:
+- windows are the player's games strictly before D in D's season (the original's `<=` leaked D itself);
+  "last N" = his N most recent *played* games: DNP rows and zero-minute, zero-point rows are excluded
+  before windowing (the original's Feb-2026 DNP fix);
+- the driver is analytics.upcoming_player_game_context, and every driver row is written: with no game
+  yet this season the averages are NULL and `small_sample` is true (the original skipped players with
+  < 3 games and whole bootstrap dates). No previous-season priors are used.
+- reduced boxes (2025-26, playoffs 2023-24/2024-25) lack attempts: usage, TS% and three-point stats are
+  averaged over the games of the window that have them (`usage_games_last_10`, `fg3_games_last_10` say
+  how many) and are NULL when none has them — never filled in.
+
+Method: for every played game, window functions give the player's state *after* that game (L3/L5/L10,
+season-to-date); an ASOF join then picks, for each (D, player), the last game strictly before D.
+Team pace and offensive rating come the same way from the team's games (the player's team on D).
+"""
+
+from courtside.models.registry import Edge, Model, Window, in_range, not_null
+
+SQL = """
+WITH targets AS (
+    SELECT u.game_date, u.season, u.player_id, u.team_abbr, u.opponent_abbr
+    FROM analytics.upcoming_player_game_context u
+    WHERE u.game_date BETWEEN $start AND $end
+),
+pgs AS (
+    SELECT * FROM analytics.player_game_summary
+    WHERE game_date < $end AND season IN (SELECT DISTINCT season FROM targets)
+),
+played AS (
+    SELECT p.*,
+           CASE WHEN reb IS NOT NULL AND ast IS NOT NULL THEN pts + reb + ast END AS pra_full,
+           CASE WHEN has_attempts THEN usage_rate END AS usage_ok,
+           CASE WHEN has_attempts THEN pts END AS pts_att, CASE WHEN has_attempts THEN fga END AS fga_att,
+           CASE WHEN has_attempts THEN fta END AS fta_att, CASE WHEN fg3a IS NOT NULL THEN fg3m END AS fg3m_ok,
+           CASE WHEN ftm IS NOT NULL THEN pts END AS pts_with_ft,
+           row_number() OVER (PARTITION BY player_id, season ORDER BY game_date) AS game_index
+    FROM pgs p
+    WHERE NOT is_dnp AND (coalesce(minutes, 0) > 0 OR coalesce(pts, 0) > 0)
+),
+after_game AS (
+    SELECT player_id, season, game_date,
+           count(*) OVER s AS games_played_season,
+           avg(pts) OVER s AS points_avg_season,
+           avg(minutes) OVER s AS minutes_avg_season,
+           avg(reb) OVER s AS reb_avg_season, avg(ast) OVER s AS ast_avg_season,
+           avg(fg3m_ok) OVER s AS fg3m_avg_season,
+           avg(usage_ok) OVER s AS usage_rate_season,
+           avg(pts) OVER l3 AS points_avg_last_3,
+           avg(pts) OVER l5 AS points_avg_last_5,
+           avg(pts) OVER (PARTITION BY player_id, season ORDER BY game_date
+                          ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS pts_newest_2,
+           avg(pts) OVER (PARTITION BY player_id, season ORDER BY game_date
+                          ROWS BETWEEN 4 PRECEDING AND 2 PRECEDING) AS pts_older_3,
+           count(*) OVER l10 AS games_in_last_10,
+           avg(pts) OVER l10 AS points_avg_last_10,
+           stddev_samp(pts) OVER l10 AS points_std_last_10,
+           regr_slope(pts, game_index) OVER l10 AS points_slope_last_10,
+           avg(minutes) OVER l10 AS minutes_avg_last_10,
+           sum(pts) OVER l10 / nullif(sum(minutes) OVER l10, 0) AS ppm_avg_last_10,
+           avg(usage_ok) OVER l10 AS usage_rate_last_10,
+           count(usage_ok) OVER l10 AS usage_games_last_10,
+           sum(pts_att) OVER l10 / nullif(2 * (sum(fga_att) OVER l10 + 0.44 * sum(fta_att) OVER l10), 0)
+               AS ts_pct_last_10,
+           avg(reb) OVER l10 AS reb_avg_last_10, avg(ast) OVER l10 AS ast_avg_last_10,
+           avg(fg3m_ok) OVER l10 AS fg3m_avg_last_10, avg(fg3a) OVER l10 AS fg3a_avg_last_10,
+           count(fg3m_ok) OVER l10 AS fg3_games_last_10,
+           avg(pra_full) OVER l10 AS pra_avg_last_10,
+           sum(ftm) OVER l10 / nullif(sum(pts_with_ft) OVER l10, 0) AS ft_points_share_last_10,
+           count(ftm) OVER l10 AS ft_games_last_10
+    FROM played
+    WINDOW s AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+           l3 AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 2 PRECEDING AND CURRENT ROW),
+           l5 AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 4 PRECEDING AND CURRENT ROW),
+           l10 AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
+),
+-- DNP rate over the player's last 10 box-score rows (DNP included), as in original feature 33
+appearances AS (
+    SELECT player_id, season, game_date,
+           count(*) OVER w AS box_rows_last_10,
+           avg(CASE WHEN is_dnp THEN 1.0 ELSE 0.0 END) OVER w AS dnp_rate_last_10
+    FROM pgs
+    WINDOW w AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
+),
+team_after_game AS (
+    SELECT team_abbr, season, game_date,
+           count(*) OVER w AS team_games_last_10,
+           avg(pace) OVER w AS team_pace_last_10,
+           avg(offensive_rating) OVER w AS team_off_rating_last_10
+    FROM analytics.team_offense_game_summary
+    WHERE game_date < $end AND season IN (SELECT DISTINCT season FROM targets)
+    WINDOW w AS (PARTITION BY team_abbr, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
+),
+joined AS (
+    SELECT t.game_date, t.season, t.player_id, t.team_abbr, t.opponent_abbr,
+           coalesce(a.games_played_season, 0) AS gps, a.* EXCLUDE (player_id, season, game_date), r.box_rows_last_10, r.dnp_rate_last_10,
+           tm.team_games_last_10, tm.team_pace_last_10, tm.team_off_rating_last_10
+    FROM targets t
+    ASOF LEFT JOIN after_game a ON a.player_id = t.player_id AND a.season = t.season AND t.game_date > a.game_date
+    ASOF LEFT JOIN appearances r ON r.player_id = t.player_id AND r.season = t.season AND t.game_date > r.game_date
+    ASOF LEFT JOIN team_after_game tm
+      ON tm.team_abbr = t.team_abbr AND tm.season = t.season AND t.game_date > tm.game_date
+)
+SELECT game_date, player_id, season, team_abbr, opponent_abbr,
+       ROUND(points_avg_last_3, 4) AS points_avg_last_3,
+       ROUND(points_avg_last_5, 4) AS points_avg_last_5,
+       ROUND(points_avg_last_10, 4) AS points_avg_last_10,
+       ROUND(points_avg_season, 4) AS points_avg_season,
+       ROUND(points_std_last_10, 4) AS points_std_last_10,
+       ROUND(CASE WHEN gps >= 5 THEN points_slope_last_10 END, 4) AS points_slope_last_10,
+       -- original feature 11: mean(2 newest) - mean(3 older) of the last 5, bucketed; needs 5 games
+       CASE WHEN gps < 5 THEN NULL
+            WHEN pts_newest_2 - pts_older_3 >= 5 THEN 2 WHEN pts_newest_2 - pts_older_3 >= 2 THEN 1
+            WHEN pts_newest_2 - pts_older_3 <= -5 THEN -2 WHEN pts_newest_2 - pts_older_3 <= -2 THEN -1
+            ELSE 0 END AS recent_trend,
+       ROUND(minutes_avg_last_10, 4) AS minutes_avg_last_10,
+       ROUND(minutes_avg_season, 4) AS minutes_avg_season,
+       ROUND(ppm_avg_last_10, 4) AS ppm_avg_last_10,
+       ROUND(CASE WHEN usage_games_last_10 > 0 THEN usage_rate_last_10 END, 4) AS usage_rate_last_10,
+       coalesce(usage_games_last_10, 0)::INTEGER AS usage_games_last_10,
+       ROUND(usage_rate_season, 4) AS usage_rate_season,
+       ROUND(ts_pct_last_10, 4) AS ts_pct_last_10,
+       gps::INTEGER AS games_played_season,
+       coalesce(games_in_last_10, 0)::INTEGER AS games_in_last_10,
+       ROUND(reb_avg_last_10, 4) AS reb_avg_last_10,
+       ROUND(ast_avg_last_10, 4) AS ast_avg_last_10,
+       ROUND(fg3m_avg_last_10, 4) AS fg3m_avg_last_10,
+       ROUND(fg3a_avg_last_10, 4) AS fg3a_avg_last_10,
+       coalesce(fg3_games_last_10, 0)::INTEGER AS fg3_games_last_10,
+       ROUND(pra_avg_last_10, 4) AS pra_avg_last_10,
+       ROUND(reb_avg_season, 4) AS reb_avg_season,
+       ROUND(ast_avg_season, 4) AS ast_avg_season,
+       ROUND(fg3m_avg_season, 4) AS fg3m_avg_season,
+       ROUND(CASE WHEN ft_games_last_10 >= 5 THEN ft_points_share_last_10 END, 4) AS ft_points_share_last_10,
+       ROUND(CASE WHEN box_rows_last_10 >= 3 THEN dnp_rate_last_10 END, 4) AS dnp_rate_last_10,
+       ROUND(team_pace_last_10, 4) AS team_pace_last_10,
+       ROUND(team_off_rating_last_10, 4) AS team_off_rating_last_10,
+       coalesce(team_games_last_10, 0)::INTEGER AS team_games_last_10,
+       gps < 10 AS small_sample
+FROM joined
+"""
+
+MODEL = Model(
+    name="precompute.player_daily_cache",
+    layer="precompute",
+    grain=("game_date", "player_id"),
+    description="per upcoming player: L3/L5/L10/season points, spread, minutes, usage, reb/ast/threes/PRA, team pace",
+    sql=SQL,
+    edges=(
+        Edge("analytics.upcoming_player_game_context", Window.same_date()),
+        Edge("analytics.player_game_summary", Window.season_before()),
+        Edge("analytics.team_offense_game_summary", Window.season_before()),
+    ),
+    expected="""SELECT game_date, count(*) AS expected FROM analytics.upcoming_player_game_context
+                WHERE game_date BETWEEN $start AND $end GROUP BY 1""",
+    checks=(
+        *not_null("game_date", "player_id", "games_played_season", "small_sample"),
+        in_range("points_avg_last_10", 0, 80),
+        in_range("points_std_last_10", 0, None),
+        in_range("minutes_avg_last_10", 0, 70),
+        in_range("ts_pct_last_10", 0, 1.6),
+        in_range("dnp_rate_last_10", 0, 1),
+        in_range("recent_trend", -2, 2),
+    ),
+    key_columns=("points_avg_last_10", "points_avg_season", "minutes_avg_last_10"),
+)

@@ -1,0 +1,95 @@
+"""precompute.player_shot_zone_analysis: where each upcoming player shoots, from his games before D.
+
+Original section 5.2, fixed on purpose:
+- the driver is analytics.upcoming_player_game_context (every player expected on D), not "every player
+  with season games", so the grain matches the models that join it;
+- the sample is the player's last 10 games *with shot zones* strictly before D in D's season (DNP games
+  excluded). Shot data does not exist for 2021-22, any playoffs or 2025-26: there the window holds only
+  the regular-season games that do have it (a playoff date uses the end of the regular season), or none,
+  in which case every zone column is NULL and `has_zone_data` false — never invented;
+- no bootstrap holes: every driver row is written; `sample_quality` says how thin the sample is
+  (high >= 10 games, medium >= 7, low >= 1, none).
+Rates are percentages of the zone attempts (paint + mid-range + three); FG% are fractions.
+Primary zone: paint if paint rate >= 40, else three if three rate >= 40, else mid_range if mid rate >= 35,
+else balanced (the original's code thresholds; its `perimeter` is called `three` here).
+"""
+
+from courtside.models.registry import Edge, Model, Window, in_range, not_null
+
+SQL = """
+WITH targets AS (
+    SELECT u.game_date, u.season, u.player_id, u.team_abbr, u.opponent_abbr
+    FROM analytics.upcoming_player_game_context u
+    WHERE u.game_date BETWEEN $start AND $end
+),
+zone_games AS (
+    SELECT player_id, season, game_date,
+           count(*) OVER w AS zone_games,
+           sum(paint_attempts) OVER w AS paint_att, sum(paint_makes) OVER w AS paint_mk,
+           sum(mid_range_attempts) OVER w AS mid_att, sum(mid_range_makes) OVER w AS mid_mk,
+           sum(three_attempts_zone) OVER w AS three_att, sum(three_makes_zone) OVER w AS three_mk
+    FROM analytics.player_game_summary
+    WHERE game_date < $end AND season IN (SELECT DISTINCT season FROM targets)
+      AND has_shot_zones AND NOT is_dnp
+    WINDOW w AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
+),
+joined AS (
+    SELECT t.*, coalesce(z.zone_games, 0) AS games_in_sample,
+           z.paint_att, z.paint_mk, z.mid_att, z.mid_mk, z.three_att, z.three_mk,
+           nullif(z.paint_att + z.mid_att + z.three_att, 0) AS total_att
+    FROM targets t
+    ASOF LEFT JOIN zone_games z
+      ON z.player_id = t.player_id AND z.season = t.season AND t.game_date > z.game_date
+),
+rates AS (
+    SELECT *,
+           100.0 * paint_att / total_att AS paint_rate,
+           100.0 * mid_att / total_att AS mid_rate,
+           100.0 * three_att / total_att AS three_rate
+    FROM joined
+)
+SELECT game_date, player_id, season, team_abbr, opponent_abbr,
+       ROUND(paint_rate, 4) AS paint_rate_last_10,
+       ROUND(mid_rate, 4) AS mid_range_rate_last_10,
+       ROUND(three_rate, 4) AS three_rate_last_10,
+       ROUND(paint_mk / nullif(paint_att, 0), 4) AS paint_pct_last_10,
+       ROUND(mid_mk / nullif(mid_att, 0), 4) AS mid_range_pct_last_10,
+       ROUND(three_mk / nullif(three_att, 0), 4) AS three_pct_last_10,
+       ROUND(total_att / nullif(games_in_sample, 0), 4) AS zone_attempts_per_game,
+       total_att::INTEGER AS total_shots_last_10,
+       CASE WHEN total_att IS NULL THEN NULL
+            WHEN paint_rate >= 40 THEN 'paint'
+            WHEN three_rate >= 40 THEN 'three'
+            WHEN mid_rate >= 35 THEN 'mid_range'
+            ELSE 'balanced' END AS primary_scoring_zone,
+       games_in_sample::INTEGER AS games_in_sample,
+       total_att IS NOT NULL AS has_zone_data,
+       CASE WHEN games_in_sample >= 10 THEN 'high' WHEN games_in_sample >= 7 THEN 'medium'
+            WHEN games_in_sample >= 1 THEN 'low' ELSE 'none' END AS sample_quality
+FROM rates
+"""
+
+MODEL = Model(
+    name="precompute.player_shot_zone_analysis",
+    layer="precompute",
+    grain=("game_date", "player_id"),
+    description="per upcoming player: zone shot rates and FG% over his last 10 games with shot data before D",
+    sql=SQL,
+    edges=(
+        Edge("analytics.upcoming_player_game_context", Window.same_date()),
+        Edge("analytics.player_game_summary", Window.season_before()),
+    ),
+    expected="""SELECT game_date, count(*) AS expected FROM analytics.upcoming_player_game_context
+                WHERE game_date BETWEEN $start AND $end GROUP BY 1""",
+    checks=(
+        *not_null("game_date", "player_id", "games_in_sample", "has_zone_data", "sample_quality"),
+        in_range("paint_rate_last_10", 0, 100),
+        in_range("mid_range_rate_last_10", 0, 100),
+        in_range("three_rate_last_10", 0, 100),
+        in_range("paint_pct_last_10", 0, 1),
+        in_range("mid_range_pct_last_10", 0, 1),
+        in_range("three_pct_last_10", 0, 1),
+        in_range("games_in_sample", 0, 10),
+    ),
+    key_columns=("paint_rate_last_10", "three_rate_last_10", "primary_scoring_zone"),
+)
