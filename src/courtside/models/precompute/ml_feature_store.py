@@ -111,7 +111,8 @@ lines AS (   -- the consensus line of predictions.prop_lines: pre-tip snapshots 
 ),
 vs_opponent AS (
     SELECT t.game_date, t.player_id, avg(p.pts) AS avg_points, count(*) AS games
-    FROM ctx t JOIN analytics.player_game_summary p
+    FROM ctx t JOIN (SELECT * FROM analytics.player_game_summary
+                     WHERE game_date >= $start - INTERVAL 365 DAY AND game_date < $end) p
       ON p.player_id = t.player_id AND p.opponent_abbr = t.opponent_abbr
      AND p.game_date >= t.game_date - INTERVAL 365 DAY AND p.game_date < t.game_date
     WHERE NOT p.is_dnp AND (coalesce(p.minutes, 0) > 0 OR coalesce(p.pts, 0) > 0)
@@ -123,11 +124,11 @@ features AS (
            coalesce(vp.books, 0)::INTEGER AS vegas_points_books,
        {_FEATURE_COLS}
     FROM ctx u
-    LEFT JOIN precompute.player_daily_cache c ON c.game_date = u.game_date AND c.player_id = u.player_id
-    LEFT JOIN precompute.player_composite_factors f ON f.game_date = u.game_date AND f.player_id = u.player_id
-    LEFT JOIN precompute.player_shot_zone_analysis z ON z.game_date = u.game_date AND z.player_id = u.player_id
-    LEFT JOIN precompute.team_defense_zone_analysis o ON o.game_date = u.game_date AND o.team_abbr = u.opponent_abbr
-    LEFT JOIN analytics.upcoming_team_game_context tg ON tg.game_date = u.game_date AND tg.team_abbr = u.team_abbr
+    LEFT JOIN (SELECT * FROM precompute.player_daily_cache WHERE game_date BETWEEN $start AND $end) c ON c.game_date = u.game_date AND c.player_id = u.player_id
+    LEFT JOIN (SELECT * FROM precompute.player_composite_factors WHERE game_date BETWEEN $start AND $end) f ON f.game_date = u.game_date AND f.player_id = u.player_id
+    LEFT JOIN (SELECT * FROM precompute.player_shot_zone_analysis WHERE game_date BETWEEN $start AND $end) z ON z.game_date = u.game_date AND z.player_id = u.player_id
+    LEFT JOIN (SELECT * FROM precompute.team_defense_zone_analysis WHERE game_date BETWEEN $start AND $end) o ON o.game_date = u.game_date AND o.team_abbr = u.opponent_abbr
+    LEFT JOIN (SELECT * FROM analytics.upcoming_team_game_context WHERE game_date BETWEEN $start AND $end) tg ON tg.game_date = u.game_date AND tg.team_abbr = u.team_abbr
     LEFT JOIN vs_opponent vo ON vo.game_date = u.game_date AND vo.player_id = u.player_id
     LEFT JOIN lines vp ON vp.game_date = u.game_date AND vp.player_id = u.player_id AND vp.market = 'points'
     LEFT JOIN lines vt ON vt.game_date = u.game_date AND vt.player_id = u.player_id AND vt.market = 'threes'

@@ -55,8 +55,8 @@ zones AS (
                 WHEN 'mid_range' THEN d.mid_range_defense_vs_league_avg
                 WHEN 'three' THEN d.three_defense_vs_league_avg END AS opp_zone_vs_league
     FROM fatigue f
-    LEFT JOIN precompute.player_shot_zone_analysis z ON z.game_date = f.game_date AND z.player_id = f.player_id
-    LEFT JOIN precompute.team_defense_zone_analysis d ON d.game_date = f.game_date AND d.team_abbr = f.opponent_abbr
+    LEFT JOIN (SELECT * FROM precompute.player_shot_zone_analysis WHERE game_date BETWEEN $start AND $end) z ON z.game_date = f.game_date AND z.player_id = f.player_id
+    LEFT JOIN (SELECT * FROM precompute.team_defense_zone_analysis WHERE game_date BETWEEN $start AND $end) d ON d.game_date = f.game_date AND d.team_abbr = f.opponent_abbr
 ),
 mismatch AS (
     SELECT *, opp_zone_vs_league * CASE WHEN zone_rate IS NOT NULL THEN least(zone_rate / 50.0, 1.0) END AS raw_mismatch

@@ -27,6 +27,7 @@ WITH targets AS (
 pgs AS (
     SELECT * FROM analytics.player_game_summary
     WHERE game_date < $end AND season IN (SELECT DISTINCT season FROM targets)
+      AND player_id IN (SELECT player_id FROM targets)  -- a one-date batch windows ~200 players, not the league
 ),
 played AS (
     SELECT p.*,
@@ -90,6 +91,7 @@ team_after_game AS (
            avg(offensive_rating) OVER w AS team_off_rating_last_10
     FROM analytics.team_offense_game_summary
     WHERE game_date < $end AND season IN (SELECT DISTINCT season FROM targets)
+      AND team_abbr IN (SELECT team_abbr FROM targets)
     WINDOW w AS (PARTITION BY team_abbr, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
 ),
 joined AS (

@@ -30,6 +30,7 @@ zone_games AS (
            sum(three_attempts_zone) OVER w AS three_att, sum(three_makes_zone) OVER w AS three_mk
     FROM analytics.player_game_summary
     WHERE game_date < $end AND season IN (SELECT DISTINCT season FROM targets)
+      AND player_id IN (SELECT player_id FROM targets)
       AND has_shot_zones AND NOT is_dnp
     WINDOW w AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
 ),
