@@ -131,6 +131,7 @@ def compute_coverage(engine, registry: Registry, models: list[str], dates: list[
 def _probe_sql(engine, model: Model, dtab: str, first: dt.date, last: dt.date, deep: bool) -> str:
     """One row per date: ledger vs table vs expected vs upstream now vs last batch."""
     name = "'" + model.name.replace("'", "''") + "'"
+    code = f"'{model.code_version}'"
     if engine.table_exists(model.table) and not deep:
         tab = (f"SELECT t.game_date, count(*) AS n, NULL::VARCHAR AS fp, NULL::BIGINT AS dups "
                f"FROM {model.table} t WHERE t.game_date BETWEEN DATE '{first}' AND DATE '{last}' GROUP BY 1")
@@ -152,17 +153,19 @@ def _probe_sql(engine, model: Model, dtab: str, first: dt.date, last: dt.date, d
              tab AS ({tab}),
              exp AS ({exp}),
              upf AS ({upstream_fingerprint_fast_sql(model, dtab)}),
-             bat AS (SELECT d.game_date, arg_max(b.outcome, b.finished_at) AS last_outcome,
-                            arg_max(b.error, b.finished_at) AS last_error, max(b.finished_at) AS last_at
+             bat AS (SELECT d.game_date, arg_max(b.error, b.finished_at) AS last_error, max(b.finished_at) AS last_at
                      FROM {dtab} d JOIN ledger.batches b
-                       ON b.model = {name} AND d.game_date BETWEEN b.start_date AND b.end_date
-                     WHERE b.outcome IN ('ok', 'failed') GROUP BY 1)
+                       ON b.model = {name} AND b.outcome = 'failed' AND d.game_date BETWEEN b.start_date AND b.end_date
+                     GROUP BY 1)
         SELECT {name} AS model, d.game_date, d.season, d.season_type,
-               led.rows AS led_rows, led.fingerprint AS led_fp, led.code_version, led.upstream_fingerprint AS led_upf,
-               led.written_at, tab.n AS tab_rows, tab.fp AS tab_fp, tab.dups, exp.expected,
-               upf.upstream_fingerprint AS upf_now, bat.last_outcome, bat.last_error, bat.last_at,
+               -- compared here, so only small values travel to Python
+               led.rows AS led_rows, led.written_at, tab.n AS tab_rows,
+               coalesce(tab.fp, '0') <> led.fingerprint AS fp_differs,
+               CASE WHEN led.code_version <> {code} THEN led.code_version END AS old_code,
+               coalesce(upf.upstream_fingerprint, '0') <> coalesce(led.upstream_fingerprint, '0') AS upf_differs,
+               tab.dups, exp.expected, bat.last_error, bat.last_at,
                hash(led.rows, led.fingerprint, led.code_version, led.upstream_fingerprint, tab.n, tab.fp, tab.dups,
-                    exp.expected, upf.upstream_fingerprint, bat.last_outcome) AS cell_fp
+                    exp.expected, upf.upstream_fingerprint, bat.last_at) AS cell_fp
         FROM {dtab} d
         LEFT JOIN led ON led.game_date = d.game_date
         LEFT JOIN tab ON tab.game_date = d.game_date
@@ -175,7 +178,7 @@ def _explain(engine, registry: Registry, model: Model, dtab: str, rows: list[dic
     """For dates that are stale by upstream or absent: which upstream changed (first date) and which
     non-source upstream partitions inside the window are missing now (-> blocked)."""
     want = [r["game_date"] for r in rows
-            if r["led_rows"] is None or (r["upf_now"] or "0") != (r["led_upf"] or "0")]
+            if r["led_rows"] is None or r["upf_differs"]]
     out: dict = {}
     if not want or not model.edges:
         return out
@@ -212,7 +215,8 @@ def _classify(model: Model, r: dict, why: dict, deep: bool) -> tuple[Cell, str]:
     def cell(status: str, code: str, detail: str, rebuild: bool = True) -> Cell:
         return Cell(status=status, code=code, detail=detail, rebuild=rebuild, **base)
 
-    failed_after = r["last_outcome"] == "failed" and (r["written_at"] is None or r["last_at"] > r["written_at"])
+    # Only failed batches are joined (few): one newer than the partition means the last attempt failed.
+    failed_after = r["last_at"] is not None and (r["written_at"] is None or r["last_at"] > r["written_at"])
     err = (r["last_error"] or "").strip().splitlines()[0][:160] if failed_after else ""
 
     if r["led_rows"] is None:
@@ -229,7 +233,7 @@ def _classify(model: Model, r: dict, why: dict, deep: bool) -> tuple[Cell, str]:
 
     led_rows = int(r["led_rows"])
     c: Cell | None = None
-    if tab_rows != led_rows or (deep and (r["tab_fp"] or "0") != r["led_fp"]):
+    if tab_rows != led_rows or (deep and r["fp_differs"]):
         behind = f"rows changed behind the ledger (ledger {led_rows}, table {tab_rows})"
         if r["dups"]:
             c = cell("stale", "duplicated", f"{int(r['dups'])} duplicate rows on the grain; {behind}")
@@ -237,9 +241,9 @@ def _classify(model: Model, r: dict, why: dict, deep: bool) -> tuple[Cell, str]:
             c = cell("partial", "partial", f"partial {pct:.0f}% ({tab_rows} of {expected} rows); {behind}")
         else:
             c = cell("stale", "tampered", behind)
-    elif r["code_version"] != model.code_version:
-        c = cell("stale", "code_changed", f"code changed ({r['code_version']} -> {model.code_version})")
-    elif (r["upf_now"] or "0") != (r["led_upf"] or "0"):
+    elif r["old_code"] is not None:
+        c = cell("stale", "code_changed", f"code changed ({r['old_code']} -> {model.code_version})")
+    elif r["upf_differs"]:
         changed = why.get("changed") or []
         missing = why.get("missing") or []
         if changed:

@@ -28,10 +28,20 @@ class Fit:
     q50: float         # median of actual / fitted
     q90: float
     samples: int
+    obs: tuple[tuple[float, float], ...] = ()   # (units, seconds) of the history
 
     def predict(self, n_dates: int, rows: int | None) -> tuple[float, float]:
         units = (rows or 0) if self.unit == "rows" else n_dates
         base = max(self.overhead + self.rate * units, 0.001)
+        # Batches of a similar size (within 3x) say more about this one than the global fit does:
+        # a one-date batch pays a fixed cost a season-long one hides (and reads whole windows).
+        near = [y / max(self.overhead + self.rate * x, 1e-6) for x, y in self.obs
+                if x > 0 and units > 0 and 1 / 3 <= units / x <= 3]
+        if len(near) >= 2:
+            near.sort()
+            q50 = statistics.median(near)
+            q90 = near[min(len(near) - 1, int(round(0.9 * (len(near) - 1))))]
+            return base * q50, base * max(q90, q50)
         return base * self.q50, base * max(self.q90, self.q50)
 
 
@@ -81,7 +91,7 @@ def _fit(model: str, obs: list[tuple[int, int | None, float]]) -> Fit:
     ratios = sorted(y / max(overhead + rate * x, 1e-6) for x, y in zip(xs, ys))
     q50 = statistics.median(ratios)
     q90 = ratios[min(len(ratios) - 1, int(round(0.9 * (len(ratios) - 1))))]
-    return Fit(model, unit, overhead, rate, q50, q90, len(obs))
+    return Fit(model, unit, overhead, rate, q50, q90, len(obs), tuple(zip(xs, ys)))
 
 
 def simulate(durations: dict[int, float], deps: dict[int, tuple[int, ...]], model_of: dict[int, str],
