@@ -51,15 +51,15 @@ def _select(spec: FileSpec) -> str:
                         ou_check, spread_check, mlh_check, mla_check)} AS _reason,
                FALSE AS _skip,
                CASE WHEN {ou} NOT BETWEEN {lo} AND {hi} THEN 'OU ' || OU || ' outside {lo}..{hi} (scrape glitch): loaded with total NULL' END AS _warning
-        -- 2021-22 moneylines are text with a trailing no-break space ("+145\u00a0"): clean before casting
-        FROM (SELECT * REPLACE (trim(replace(ML_Home, chr(160), '')) AS ML_Home,
-                                trim(replace(ML_Away, chr(160), '')) AS ML_Away) FROM src)"""
+        FROM src"""
 
 
 SPECS = (
     FileSpec("kyleskom", "game_odds_kyleskom_sbr/odds_*.csv.gz", TARGET,
              ("Date", "Home", "Away", "OU", "Spread", "ML_Home", "ML_Away"), _select, KEY,
-             exclude=("*_alt_*",)),
+             exclude=("*_alt_*",),
+             # 2021-22 moneylines are text with a trailing no-break space ("+145\u00a0"): clean before casting
+             prepare="trim(replace(ML_Home, chr(160), '')) AS ML_Home, trim(replace(ML_Away, chr(160), '')) AS ML_Away"),
 )
 
 

@@ -19,7 +19,8 @@ from courtside.console import Console, NullConsole
 from courtside.errors import SourceError
 from courtside.ledger import new_run_id, record_source_partitions
 from courtside.sources import game_lines, player_boxes, props, schedule, shots, team_boxes
-from courtside.sources.files import FileResult, FileSpec, loaded_sha, record_refusal, stage, write_staged
+from courtside.sources.files import (FileResult, FileSpec, loaded_sha, record_refusal, sha256_bytes, stage,
+                                     write_staged)
 from courtside.sources.teams import install_helpers, refresh_game_index
 
 # Family name -> specs, in load order.
@@ -76,16 +77,15 @@ def load_all(engine, data_dir: str | Path, console: Console | None = None, run_i
     changed_families: set[str] = set()
     planned = [(fam, spec, path) for fam, specs in FAMILIES for spec in specs for path in _files(data_dir, spec)]
     progress = console.progress(len(planned), "loading sources")
+    index = _GameIndex(engine)
     for family, spec, path in planned:
         rel = path.relative_to(data_dir).as_posix()
-        if family == "player_boxscores" and "team_boxscores" in changed_families:
-            refresh_game_index(engine)
-        result = _load_file(engine, spec, path, rel)
+        result = _load_file(engine, spec, path, rel, index)
         report.files.append(result)
         if result.status == "loaded":
             changed_families.add(family)
             if family in ("schedule", "team_boxscores"):
-                refresh_game_index(engine)
+                index.stale = True
         elif result.status == "refused":
             report.errors.append(result.error or rel)
             console.warn(f"refused {result.error}")
@@ -126,14 +126,26 @@ def _files(data_dir: Path, spec: FileSpec) -> list[Path]:
             if p.is_file() and not any(p.match(x) for x in spec.exclude)]
 
 
-def _load_file(engine, spec: FileSpec, path: Path, rel: str) -> FileResult:
-    raw = path.read_bytes()
-    from courtside.sources.files import sha256_bytes
+class _GameIndex:
+    """Refreshes `_game_index` only when a file that reads it is about to be staged after a change."""
 
-    if loaded_sha(engine, rel, spec.target) == sha256_bytes(raw):
+    def __init__(self, engine):
+        self.engine, self.stale = engine, False
+
+    def ensure(self, select_sql: str) -> None:
+        if self.stale and "_game_index" in select_sql:
+            refresh_game_index(self.engine)
+            self.stale = False
+
+
+def _load_file(engine, spec: FileSpec, path: Path, rel: str, index: _GameIndex) -> FileResult:
+    raw = path.read_bytes()
+    sha = sha256_bytes(raw)
+    if loaded_sha(engine, rel, spec.target) == sha:
         return FileResult(rel, spec.target, "unchanged")
+    index.ensure(spec.select(spec))
     try:
-        staged = stage(engine, spec, path, rel, raw)
+        staged = stage(engine, spec, path, rel, raw, sha)
         return write_staged(engine, spec, staged)
     except SourceError as exc:
         record_refusal(engine, rel, spec.target, exc)
