@@ -149,6 +149,9 @@ class Staged:
     rel: str
     sha256: str
     parser_rejects: list[tuple[int | None, str, str]] = field(default_factory=list)
+    rows: int = 0       # good rows to load
+    rejected: int = 0   # rows with a reason (parser rejects not included)
+    skipped: int = 0    # out of scope by design
 
 
 def stage(engine, spec: FileSpec, path: Path, rel: str, raw: bytes, sha256: str | None = None) -> Staged:
@@ -169,27 +172,46 @@ def stage(engine, spec: FileSpec, path: Path, rel: str, raw: bytes, sha256: str 
                            FROM ({select}) q""")
         if spec.key:  # no natural key (e.g. shots): nothing to call a duplicate
             _mark_duplicates(engine, spec.key)
-        engine.execute("""CREATE OR REPLACE TEMP TABLE _parsed_raw AS
-                          SELECT s._line, to_json(s)::VARCHAR AS raw_row FROM _src_text s
-                          WHERE s._line IN (SELECT _line FROM _parsed WHERE _reason IS NOT NULL)""")
+        counts = engine.fetchall("""
+            SELECT count(*) FILTER (WHERE _reason IS NULL AND NOT _skip), count(*) FILTER (WHERE _reason IS NOT NULL),
+                   count(*) FILTER (WHERE _reason IS NULL AND _skip) FROM _parsed""")[0]
+        # The raw text of rejected rows (most files have none: skip the scan then).
+        engine.execute(f"""CREATE OR REPLACE TEMP TABLE _parsed_raw AS
+                           SELECT s._line, to_json(s)::VARCHAR AS raw_row FROM _src_text s
+                           WHERE {'TRUE' if counts[1] else 'FALSE'}
+                             AND s._line IN (SELECT _line FROM _parsed WHERE _reason IS NOT NULL)""")
     finally:
         engine.unregister("_src_text")
-    return Staged(rel, sha256 or sha256_bytes(raw), bad)
+    return Staged(rel, sha256 or sha256_bytes(raw), bad, *counts)
 
 
 _NUM_REF = re.compile(r'"((?:[^"]|"")+)#num"')
+_LOOKUP_REF = re.compile(r'"((?:[^"]|"")+)#lookup"')
 
 
 def source_view(spec: FileSpec, relation: str, select_sql: str) -> str:
-    """The text table plus each numeric column cast once (`"COL#num"`, as referenced by `num()`).
+    """The text table plus derived columns the select refers to, each computed once:
 
-    Casting once here instead of in every value and check expression roughly halves the per-row
-    work. `spec.prepare` (a REPLACE list) cleans text columns before the casts.
+    - `"COL#num"` (from `num()`): TRY_CAST(COL AS DOUBLE), instead of once in every value and check;
+    - `"COL#lookup"` (from `lookup()`): player_lookup(COL), computed per distinct name (a few
+      hundred per file) and joined back, since the normalisation is regex-heavy.
+    `spec.prepare` (a REPLACE list) cleans text columns first.
     """
-    cols = sorted({m.group(1).replace('""', '"') for m in _NUM_REF.finditer(select_sql)})
-    casts = "".join(f", TRY_CAST({q(c)} AS DOUBLE) AS {q(c + '#num')}" for c in cols)
+    def refs(pattern: re.Pattern) -> list[str]:
+        return sorted({m.group(1).replace('""', '"') for m in pattern.finditer(select_sql)})
+
     inner = f"SELECT * REPLACE ({spec.prepare}) FROM {relation}" if spec.prepare else f"SELECT * FROM {relation}"
-    return f"SELECT *{casts} FROM ({inner})"
+    casts = "".join(f", TRY_CAST(t.{q(c)} AS DOUBLE) AS {q(c + '#num')}" for c in refs(_NUM_REF))
+    names = refs(_LOOKUP_REF)
+    joins = "".join(f""" LEFT JOIN (SELECT v, player_lookup(v) AS k FROM (SELECT DISTINCT {q(c)} AS v FROM _text))
+                           l{i} ON l{i}.v = t.{q(c)}""" for i, c in enumerate(names))
+    looked = "".join(f", l{i}.k AS {q(c + '#lookup')}" for i, c in enumerate(names))
+    return f"WITH _text AS ({inner}) SELECT t.*{casts}{looked} FROM _text t{joins}"
+
+
+def lookup(col: str) -> str:
+    """player_lookup(col), computed once per distinct name by `source_view`."""
+    return q(col + "#lookup")
 
 
 def _mark_duplicates(engine, key: tuple[str, ...]) -> None:
@@ -231,11 +253,8 @@ def write_staged(engine, spec: FileSpec, staged: Staged) -> FileResult:
         if staged.parser_rejects:
             con.executemany("INSERT INTO raw.rejects VALUES (?, ?, ?, ?, ?, (SELECT t FROM _now))",
                             [[rel, line, target, reason, text] for line, reason, text in staged.parser_rejects])
-        rows, rejected, skipped = con.execute("""
-            SELECT count(*) FILTER (WHERE _reason IS NULL AND NOT _skip),
-                   count(*) FILTER (WHERE _reason IS NOT NULL),
-                   count(*) FILTER (WHERE _reason IS NULL AND _skip) FROM _parsed""").fetchone()
-        rejected += len(staged.parser_rejects)
+        rows, skipped = staged.rows, staged.skipped
+        rejected = staged.rejected + len(staged.parser_rejects)
         con.execute("DELETE FROM raw.loaded_files WHERE file = ? AND target = ?", [rel, target])
         con.execute("INSERT INTO raw.loaded_files VALUES (?, ?, ?, ?, ?, (SELECT t FROM _now))",
                     [rel, target, staged.sha256, rows, rejected])

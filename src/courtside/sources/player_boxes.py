@@ -9,7 +9,7 @@ Source ranks (lower = fuller, wins per (game_id, player_id)):
 
 from __future__ import annotations
 
-from courtside.sources.files import FileSpec, missing, num, q, reasons
+from courtside.sources.files import FileSpec, lookup, missing, num, q, reasons
 from courtside.sources.teams import unknown_team
 
 TARGET = "raw.player_boxscore_sources"
@@ -54,7 +54,7 @@ def _nba_log(rank: int, *, id_col: str, pid: str, name: str, date_expr: str, dat
     return f"""
         SELECT _gid({q(id_col)}) AS game_id, {date_expr} AS game_date, _season({date_expr}) AS season,
                coalesce(_season_type(_gid({q(id_col)})), '?') AS season_type,
-               {pid_expr} AS player_id, {q(name)} AS player_name, player_lookup({q(name)}) AS player_lookup,
+               {pid_expr} AS player_id, {q(name)} AS player_name, {lookup(name)} AS player_lookup,
                {team_expr} AS team_abbr, _matchup_opp(MATCHUP) AS opponent_abbr, _matchup_home(MATCHUP) AS is_home,
                FALSE AS dnp, CAST(NULL AS VARCHAR) AS dnp_reason, {mins} AS minutes, {stats},
                'full' AS completeness, {rank} AS source_rank, _line,
@@ -93,7 +93,7 @@ def _nocturnebear(spec: FileSpec) -> str:
     return f"""
         SELECT g.game_id, TRY_CAST(s.game_date AS DATE) AS game_date, s.season_year AS season,
                coalesce(_season_type(_gid(s.gameId)), '?') AS season_type,
-               {pid_expr} AS player_id, s.personName AS player_name, player_lookup(s.personName) AS player_lookup,
+               {pid_expr} AS player_id, s.personName AS player_name, {lookup('personName')} AS player_lookup,
                _abbr(s.teamTricode) AS team_abbr, g.opponent_abbr, g.is_home,
                ({m} IS NULL AND s.comment IS NOT NULL) AS dnp,
                CASE WHEN {m} IS NULL THEN s.comment END AS dnp_reason, round({minutes}, 4) AS minutes, {stats},
@@ -114,7 +114,7 @@ def _meharpalbasi(spec: FileSpec) -> str:
     pid_expr, pid_check = num("PLAYER_ID", "BIGINT")
     return f"""
         SELECT g.game_id, g.game_date, g.season, g.season_type,
-               {pid_expr} AS player_id, s.PLAYER_NAME AS player_name, player_lookup(s.PLAYER_NAME) AS player_lookup,
+               {pid_expr} AS player_id, s.PLAYER_NAME AS player_name, {lookup('PLAYER_NAME')} AS player_lookup,
                g.team_abbr, g.opponent_abbr, g.is_home, FALSE AS dnp, CAST(NULL AS VARCHAR) AS dnp_reason,
                {mins} AS minutes, {stats}, 'reduced' AS completeness, 3 AS source_rank, s._line,
                {reasons(missing('PLAYER_ID'), pid_check, unknown_team('TEAM_ABBREVIATION'), mins_check, *checks,

@@ -19,7 +19,7 @@ import gzip
 import json
 from pathlib import Path
 
-from courtside.sources.files import FileSpec, missing, num, reasons
+from courtside.sources.files import FileSpec, lookup, missing, num, reasons
 
 TARGET = "raw.player_props"
 KEY = ("book", "player_name", "game_date", "home_team", "line_value", "snapshot_at")
@@ -41,7 +41,7 @@ def _threes(spec: FileSpec) -> str:
         SELECT 'threes' AS market, bookmaker AS book, {line} AS line_value, {over} AS over_price, {under} AS under_price,
                {snap} AS snapshot_at, {tip} AS tipoff_at, {_US_DATE.format(ts=tip)} AS game_date,
                {home} AS home_team, {away} AS away_team, CAST(NULL AS VARCHAR) AS game_id,
-               player AS player_name, player_lookup(player) AS player_lookup, CAST(NULL AS BIGINT) AS player_id,
+               player AS player_name, {lookup('player')} AS player_lookup, CAST(NULL AS BIGINT) AS player_id,
                _line,
                {reasons(missing('player'), missing('bookmaker'), missing('line'), line_check, over_check, under_check,
                         f"CASE WHEN {tip} IS NULL THEN 'game_time ''' || coalesce(game_time, '') || ''' is not a timestamp' END",
@@ -60,7 +60,7 @@ def _pra(spec: FileSpec) -> str:
         SELECT 'pra' AS market, bookmaker AS book, {line} AS line_value, {over} AS over_price, {under} AS under_price,
                {snap} AS snapshot_at, e.commence_at AS tipoff_at, {gd} AS game_date,
                _abbr(home_team) AS home_team, _abbr(away_team) AS away_team, CAST(NULL AS VARCHAR) AS game_id,
-               player_name, player_lookup(player_name) AS player_lookup, CAST(NULL AS BIGINT) AS player_id,
+               player_name, {lookup('player_name')} AS player_lookup, CAST(NULL AS BIGINT) AS player_id,
                _line,
                {reasons(missing('player_name'), missing('bookmaker'), missing('line'), line_check, over_check, under_check,
                         f"CASE WHEN {gd} IS NULL THEN 'event_date ''' || coalesce(event_date, '') || ''' is not a date' END",

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from courtside.identity import team_alias_rows
+from courtside.identity import TEAMS, team_alias_rows
 
 
 def install_helpers(engine) -> None:
     """Temp alias table + macros used by the loaders' SQL (one session, not persisted)."""
     # Code or full name -> canonical abbreviation (NULL when unknown, so the row is rejected by name).
-    # A MAP literal: a constant lookup per row, far cheaper than a join or scalar subquery.
-    entries = ", ".join(f"'{_sql_str(alias)}': '{abbr}'" for alias, abbr in team_alias_rows())
-    engine.execute(f"""CREATE OR REPLACE TEMP MACRO _abbr(x) AS
-                       (MAP {{{entries}}})[upper(trim(x))]""")
+    # An ENUM cast is a hash lookup (a MAP literal is a linear scan per row and costly to plan);
+    # the enum's position indexes the list of abbreviations. The exact spelling ("BOS",
+    # "Boston Celtics") is tried first, so upper(trim()) runs only for the rare other spellings.
+    lookup = dict(team_alias_rows())
+    for abbr, full in TEAMS.items():
+        lookup.setdefault(full, abbr)
+    aliases = ", ".join(f"'{_sql_str(alias)}'" for alias in lookup)
+    abbrs = ", ".join(f"'{abbr}'" for abbr in lookup.values())
+    engine.execute(f"CREATE OR REPLACE TEMP TYPE _team_alias AS ENUM ({aliases})")
+    engine.execute(f"""CREATE OR REPLACE TEMP MACRO _abbr_exact(x) AS
+                       [{abbrs}][CAST(enum_code(TRY_CAST(x AS _team_alias)) AS INTEGER) + 1]""")
+    engine.execute("CREATE OR REPLACE TEMP MACRO _abbr(x) AS coalesce(_abbr_exact(x), _abbr_exact(upper(trim(x))))")
     # Same rule as dates.season_of: a season runs from August to July.
     engine.execute("""CREATE OR REPLACE TEMP MACRO _season(d) AS
                       CAST(year(d) - CAST(month(d) < 8 AS INTEGER) AS VARCHAR) || '-' ||
