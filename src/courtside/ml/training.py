@@ -63,14 +63,19 @@ def code_version() -> str:
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
-def full_set_available(frame: dict[str, np.ndarray]) -> np.ndarray:
-    """Rows whose box history has attempts (any attempt/zone-derived feature present) -> the full model.
+# Present only where the box history has shot attempts / threes: they decide full vs reduced.
+# (pct_free_throw is not used to decide: the feature store returns 0 instead of NULL without FT data.)
+ATTEMPT_MARKERS = ("usage_rate_last_10", "ts_pct_last_10", "fg3m_avg_last_10", "fg3a_avg_last_10")
 
-    Rows without any (2025-26 reduced boxes) take the reduced model. NaN in some of them (no shot zones
-    in 2021-22, short early-season history) is a pattern the full model saw in its own training rows.
+
+def full_set_available(frame: dict[str, np.ndarray]) -> np.ndarray:
+    """Rows whose box history has attempts (any attempt marker present) -> the full model.
+
+    Rows without any (2025-26 reduced boxes) take the reduced model. NaN in some features (no shot
+    zones in 2021-22, short early-season history) is a pattern the full model saw in its own training rows.
     """
     ok = np.zeros(len(next(iter(frame.values()))), dtype=bool)
-    for f in ATTEMPT_DERIVED:
+    for f in ATTEMPT_MARKERS:
         ok |= ~np.isnan(frame[f])
     return ok
 
