@@ -152,7 +152,10 @@ def build_canonical(con) -> None:
                (fga IS NOT NULL AND fta IS NOT NULL AND fg3a IS NOT NULL) AS has_attempts,
                (reb IS NOT NULL AND ast IS NOT NULL) AS has_rebounds_assists
         FROM raw.player_boxscore_sources
-        QUALIFY row_number() OVER (PARTITION BY game_id, player_id ORDER BY source_rank, file, line) = 1""")
+        -- the winner's rowid per key (an aggregate over narrow columns, not a window sort of wide rows);
+        -- (file, line) is unique, so the choice is deterministic
+        WHERE rowid IN (SELECT arg_min(rowid, (source_rank, file, line)) FROM raw.player_boxscore_sources
+                        GROUP BY game_id, player_id)""")
     # Side and opponent follow the canonical team box (it has the neutral-site fix-up).
     con.execute("""
         UPDATE raw.player_boxscores p SET is_home = t.is_home, opponent_abbr = t.opponent_abbr

@@ -101,7 +101,8 @@ def build_canonical(con) -> None:
     con.execute("DELETE FROM raw.team_boxscores")
     con.execute(f"""INSERT INTO raw.team_boxscores ({cols})
                     SELECT {cols} FROM raw.team_boxscore_sources
-                    QUALIFY row_number() OVER (PARTITION BY game_id, team_abbr ORDER BY source_rank, file, line) = 1""")
+                    WHERE rowid IN (SELECT arg_min(rowid, (source_rank, file, line)) FROM raw.team_boxscore_sources
+                                    GROUP BY game_id, team_abbr)""")
     # Neutral-site games (Paris, Mexico City, the Cup in Las Vegas) read "IND @ IND" on the designated
     # home team's row. The other row ("SAS @ IND") names the home side; the opponent is the other row's team.
     # (Also repairs a team listed as its own opponent, e.g. a resolved 2025-26 reduced row.)

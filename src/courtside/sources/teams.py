@@ -53,7 +53,10 @@ def refresh_game_index(engine) -> None:
         CREATE OR REPLACE TEMP TABLE _game_index AS
         SELECT game_id, any_value(game_date) AS game_date, any_value(season) AS season,
                any_value(season_type) AS season_type, team_abbr,
-               any_value(opponent_abbr) AS opponent_abbr, bool_or(is_home) AS is_home
+               -- deterministic, and never the team itself when a source names the real opponent
+               -- (neutral-site games read "IND @ IND" on one team log's row)
+               coalesce(min(opponent_abbr) FILTER (WHERE opponent_abbr <> team_abbr), min(opponent_abbr)) AS opponent_abbr,
+               bool_or(is_home) AS is_home
         FROM (
             SELECT game_id, game_date, season, season_type, team_abbr, opponent_abbr, is_home
             FROM raw.team_boxscore_sources
