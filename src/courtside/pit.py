@@ -3,7 +3,8 @@
 `truncate_to_before(engine, D)` removes every raw row dated D or later, except what is known
 before tip-off on D:
   - D's schedule rows stay, with the final score removed and the status set to 'scheduled';
-  - D's prop snapshots stay when they were provably taken before tip-off (snapshot_at < tipoff_at);
+  - D's prop snapshots stay when they were provably taken before tip-off (snapshot_at < tipoff_at, the
+    tip-off taken from another row of the same game where the row lacks it); untimed snapshots go;
   - D's closing game lines stay: a closing line is the last price before tip-off and carries no
     result (raw.game_lines has no score column).
 Every other raw table with a `game_date` column (box scores, shots, staging tables, and any raw
@@ -26,7 +27,11 @@ from courtside.ledger import new_run_id, record_source_partitions
 _KEEP_ON_D = {
     "schedule": "UPDATE {t} SET home_pts = NULL, away_pts = NULL, status = 'scheduled' WHERE game_date = $d",
     "schedule_sources": "UPDATE {t} SET home_pts = NULL, away_pts = NULL, status = 'scheduled' WHERE game_date = $d",
-    "player_props": ("DELETE FROM {t} WHERE game_date = $d AND NOT coalesce(snapshot_at < tipoff_at, FALSE)"),
+    # A tip-off missing on a row may be known from another row of the same game (a pre-game fact).
+    "player_props": """DELETE FROM {t} p WHERE game_date = $d AND NOT coalesce(snapshot_at < coalesce(tipoff_at,
+                         (SELECT max(o.tipoff_at) FROM {t} o WHERE o.game_date = p.game_date
+                            AND o.home_team IS NOT DISTINCT FROM p.home_team
+                            AND o.away_team IS NOT DISTINCT FROM p.away_team)), FALSE)""",
     "game_lines": None,  # closing lines: pre-tip prices, kept as they are
 }
 
@@ -74,6 +79,20 @@ def truncate_to_before(engine, day: dt.date | str, registry=None) -> Truncation:
         if engine.table_exists(table):
             record_source_partitions(engine, model, table, run_id)
     return out
+
+
+def post_game_models(registry) -> set[str]:
+    """Models whose rows for D are made from D's results: a same-date edge to a raw table that the cut
+    removes on D (box scores, shots), or to another such model. Their point-in-time rule is weaker:
+    rows for D may use D's games, nothing later. Everything else is pre-game."""
+    results = {m.name for m in registry if m.kind == "source" and m.name.split(".", 1)[-1] not in _KEEP_ON_D}
+    post: set[str] = set()
+    for m in registry:  # topological order: upstreams first
+        if m.kind == "source":
+            continue
+        if any(e.window.kind == "same_date" and (e.upstream in results or e.upstream in post) for e in m.edges):
+            post.add(m.name)
+    return post
 
 
 def _source_models(registry) -> list[tuple[str, str]]:
