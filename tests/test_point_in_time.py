@@ -8,8 +8,8 @@ How: one build of every model on all the data (shared by all cases), then for ea
 of the loaded warehouse cut back to before D and rebuilt with courtside.build.build in registry
 order up to D - the daily path (invariant 5). Each model is built over the dates D's rows need,
 read from the registry's windows (`needed_start`): in practice [first game date, D] for every model
-the walk-forward predictions train on (their `all_before` windows reach the first date), and D alone
-for the predictions themselves (their training cost is per month, not per date). On the full copy
+the walk-forward predictions train on (their `all_before` windows reach the first date), and only
+D and the date before it for the predictions (graded on the date before; training costs per month). On the full copy
 every model is built up to the last date of the data, except the predictions (each sampled date, as
 a batch running a week past it, so that a SQL reading up to `$end` instead of `< D` shows up).
 Models are parametrised from the registry, so a model added later is covered without a change here.
