@@ -60,7 +60,10 @@ class RichConsole:
     def __init__(self, stderr: bool = False) -> None:
         from rich.console import Console as _Rich
 
-        self._c = _Rich(stderr=stderr)
+        import sys
+
+        stream = sys.stderr if stderr else sys.stdout
+        self._c = _Rich(stderr=stderr, width=None if stream.isatty() else 160)
 
     def info(self, message: str) -> None:
         self._c.print(message)

@@ -55,7 +55,10 @@ def _print_report(out: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    con = Console()
+    import sys
+
+    # Logs and pipes get a wide table, not Rich's 80-column default.
+    con = Console(width=None if sys.stdout.isatty() else 220)
     if not out["rows"]:
         con.print("no graded predictions yet: run `courtside backfill --target graded`")
         return
