@@ -18,21 +18,26 @@ def load(
 ) -> None:
     """Load every source file (idempotent); print rows, games, dates and rejects per table and season."""
     from courtside.project import Project
-    from courtside.sources.load import load_all
 
     console = common.console(json_out)
     with common.handled(), Project(warehouse, data, console, wait_seconds=wait) as project:
-        if not project.data_dir.is_dir():
-            from courtside.errors import CourtsideError
-
-            raise CourtsideError(f"data folder `{project.data_dir}` does not exist (set --data or COURTSIDE_DATA)")
-        report = load_all(project.engine, project.data_dir, console)
+        report = load_project_data(project, console)
     if json_out:
         common.print_json(report)
     else:
         _print(console, report)
     if report.errors:
         raise typer.Exit(1)
+
+
+def load_project_data(project, console):
+    """Load the project's data folder into its warehouse (shared by `data load` and `run`)."""
+    from courtside.errors import CourtsideError
+    from courtside.sources.load import load_all
+
+    if not project.data_dir.is_dir():
+        raise CourtsideError(f"data folder `{project.data_dir}` does not exist (set --data or COURTSIDE_DATA)")
+    return load_all(project.engine, project.data_dir, console)
 
 
 def _print(console, report) -> None:

@@ -26,10 +26,9 @@ def register(app: typer.Typer) -> None:
         wait: common.Wait = 0.0,
     ) -> None:
         """Load the data, backfill to the target, validate, and print the grade report."""
-        from courtside.cli.data import _print as print_load
+        from courtside.cli.data import _print as print_load, load_project_data
         from courtside.cli.ml_cmd import _print_report
         from courtside.cli.planning import _BatchLog, _show_plan, _show_run
-        from courtside.errors import CourtsideError
         from courtside.executor import execute
         from courtside.ml.report import grade_report
         from courtside.planner.plan import make_plan
@@ -39,11 +38,7 @@ def register(app: typer.Typer) -> None:
 
         con = common.console(json_out)
         with common.handled(), Project(warehouse, data, con, wait_seconds=wait) as project:
-            if not project.data_dir.is_dir():
-                raise CourtsideError(f"data folder `{project.data_dir}` does not exist (set --data or COURTSIDE_DATA)")
-            from courtside.sources.load import load_all
-
-            loaded = load_all(project.engine, project.data_dir, con)
+            loaded = load_project_data(project, con)
             if not json_out:
                 print_load(con, loaded)
             scope = Scope.of(None, None, seasons, phase)
