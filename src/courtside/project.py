@@ -22,7 +22,14 @@ class Project:
         self.console = console or NullConsole()
         self.engine = Engine(self.warehouse, wait_seconds=wait_seconds)
         setup_warehouse(self.engine)
-        self.registry = registry or load_registry()
+        self._registry = registry
+
+    @property
+    def registry(self) -> Registry:
+        # Loaded on first use: `data load` needs no models, and the registry imports the ML stack.
+        if self._registry is None:
+            self._registry = load_registry()
+        return self._registry
 
     def close(self) -> None:
         self.engine.close()
