@@ -60,3 +60,10 @@ def zone_select(z: str, covered: str, prefix: str = "", names: tuple[str, ...] =
 def r4(expr: str) -> str:
     """Doubles are rounded to 4 decimals so fingerprints are deterministic."""
     return f"ROUND(CAST({expr} AS DOUBLE), 4)"
+
+
+# Two team rows per scheduled game of the date (team offense and team defense summaries).
+TWO_TEAM_ROWS_PER_GAME = """
+SELECT game_date, 2 * count(*) AS expected FROM raw.schedule
+WHERE game_date BETWEEN $start AND $end GROUP BY game_date
+"""

@@ -2,6 +2,7 @@
 perspective), with defensive rating, the opponent's pace and the opponent's shooting by zone."""
 
 from courtside.models.analytics._fragments import (
+    TWO_TEAM_ROWS_PER_GAME,
     ZONE_AGGREGATES, ZONE_COLUMNS, pace, possessions, r4, ts_pct, zone_select,
 )
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
@@ -45,11 +46,6 @@ LEFT JOIN shot_games sg ON sg.game_id = d.game_id
 LEFT JOIN zones z ON z.game_id = d.game_id AND z.team_abbr = d.opponent_abbr
 """
 
-EXPECTED = """
-SELECT game_date, 2 * count(*) AS expected FROM raw.schedule
-WHERE game_date BETWEEN $start AND $end GROUP BY game_date
-"""
-
 MODEL = Model(
     name="analytics.team_defense_game_summary",
     layer="analytics",
@@ -61,7 +57,7 @@ MODEL = Model(
         Edge("raw.shots", Window.same_date()),
         Edge("raw.schedule", Window.same_date()),
     ),
-    expected=EXPECTED,
+    expected=TWO_TEAM_ROWS_PER_GAME,
     checks=(
         *not_null("game_id", "game_date", "team_abbr", "opponent_abbr", "points_allowed", "has_shot_zones"),
         in_range("points_allowed", 50, 200),

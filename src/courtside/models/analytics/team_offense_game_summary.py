@@ -2,6 +2,7 @@
 pace, offensive rating and the team's shot zones."""
 
 from courtside.models.analytics._fragments import (
+    TWO_TEAM_ROWS_PER_GAME,
     ZONE_AGGREGATES, game_minutes, overtime_periods, pace, possessions, r4, ts_pct, zone_select,
 )
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
@@ -42,12 +43,6 @@ LEFT JOIN shot_games sg ON sg.game_id = b.game_id
 LEFT JOIN zones z ON z.game_id = b.game_id AND z.team_abbr = b.team_abbr
 """
 
-# Two team rows per scheduled game of the date.
-EXPECTED = """
-SELECT game_date, 2 * count(*) AS expected FROM raw.schedule
-WHERE game_date BETWEEN $start AND $end GROUP BY game_date
-"""
-
 MODEL = Model(
     name="analytics.team_offense_game_summary",
     layer="analytics",
@@ -59,7 +54,7 @@ MODEL = Model(
         Edge("raw.shots", Window.same_date()),
         Edge("raw.schedule", Window.same_date()),
     ),
-    expected=EXPECTED,
+    expected=TWO_TEAM_ROWS_PER_GAME,
     checks=(
         *not_null("game_id", "game_date", "team_abbr", "opponent_abbr", "points", "has_shot_zones"),
         in_range("points", 50, 200),
