@@ -307,3 +307,12 @@ def missing(col: str, what: str | None = None) -> str:
 
 def asdict(obj) -> dict:
     return dataclasses.asdict(obj)
+
+
+# Reduced logs carry no game id: a team plays at most one game a day, so team + date is the key.
+# MATCHUP's home side is not trusted (neutral-site games, e.g. Paris or the Cup in Las Vegas,
+# differ by source).
+NO_GAME_REASON = ("CASE WHEN g.game_id IS NULL THEN 'no game found for ' || coalesce(s.TEAM_ABBREVIATION, '?') "
+                  "|| ' on ' || coalesce(s.GAME_DATE, '?') || ' (' || coalesce(s.MATCHUP, '?') || ')' END")
+GAME_INDEX_JOIN = """FROM src s LEFT JOIN _game_index g
+          ON g.team_abbr = _abbr(s.TEAM_ABBREVIATION) AND g.game_date = TRY_CAST(s.GAME_DATE AS DATE)"""

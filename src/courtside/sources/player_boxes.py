@@ -9,7 +9,7 @@ Source ranks (lower = fuller, wins per (game_id, player_id)):
 
 from __future__ import annotations
 
-from courtside.sources.files import FileSpec, lookup, missing, num, q, reasons
+from courtside.sources.files import GAME_INDEX_JOIN, NO_GAME_REASON, FileSpec, lookup, missing, num, q, reasons
 from courtside.sources.teams import unknown_team
 
 TARGET = "raw.player_boxscore_sources"
@@ -118,12 +118,9 @@ def _meharpalbasi(spec: FileSpec) -> str:
                g.team_abbr, g.opponent_abbr, g.is_home, FALSE AS dnp, CAST(NULL AS VARCHAR) AS dnp_reason,
                {mins} AS minutes, {stats}, 'reduced' AS completeness, 3 AS source_rank, s._line,
                {reasons(missing('PLAYER_ID'), pid_check, unknown_team('TEAM_ABBREVIATION'), mins_check, *checks,
-                        "CASE WHEN g.game_id IS NULL THEN 'no game found for ' || coalesce(s.TEAM_ABBREVIATION, '?') || ' on ' || coalesce(s.GAME_DATE, '?') || ' (' || coalesce(s.MATCHUP, '?') || ')' END")} AS _reason,
+                        NO_GAME_REASON)} AS _reason,
                FALSE AS _skip
-        -- A team plays at most one game a day: team + date is the key. MATCHUP's home side is
-        -- not trusted here (neutral-site games, e.g. Paris or the Cup in Las Vegas, differ by source).
-        FROM src s LEFT JOIN _game_index g
-          ON g.team_abbr = _abbr(s.TEAM_ABBREVIATION) AND g.game_date = TRY_CAST(s.GAME_DATE AS DATE)
+        {GAME_INDEX_JOIN}
 """
 
 

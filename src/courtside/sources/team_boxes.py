@@ -8,7 +8,7 @@ schedule via team + date).
 
 from __future__ import annotations
 
-from courtside.sources.files import FileSpec, missing, num, q, reasons
+from courtside.sources.files import GAME_INDEX_JOIN, NO_GAME_REASON, FileSpec, missing, num, q, reasons
 from courtside.sources.teams import unknown_team
 
 TARGET = "raw.team_boxscore_sources"
@@ -70,12 +70,9 @@ def _reduced_select(spec: FileSpec) -> str:
                CAST(NULL AS DOUBLE) AS minutes, {pts} AS pts, {', '.join(stats)}, {pm} AS plus_minus,
                4 AS source_rank, s._line,
                {reasons(unknown_team('TEAM_ABBREVIATION'), pts_check, pm_check, *stat_checks,
-                        "CASE WHEN g.game_id IS NULL THEN 'no game found for ' || coalesce(s.TEAM_ABBREVIATION, '?') || ' on ' || coalesce(s.GAME_DATE, '?') || ' (' || coalesce(s.MATCHUP, '?') || ')' END")} AS _reason,
+                        NO_GAME_REASON)} AS _reason,
                FALSE AS _skip
-        -- A team plays at most one game a day: team + date is the key. MATCHUP's home side is
-        -- not trusted here (neutral-site games, e.g. Paris or the Cup in Las Vegas, differ by source).
-        FROM src s LEFT JOIN _game_index g
-          ON g.team_abbr = _abbr(s.TEAM_ABBREVIATION) AND g.game_date = TRY_CAST(s.GAME_DATE AS DATE)
+        {GAME_INDEX_JOIN}
 """
 
 
