@@ -8,9 +8,11 @@ import pytest
 
 from courtside.build import build
 from courtside.engine import Engine
+from courtside.errors import ModelError
+from courtside.models.grading.prop_lines_attested import MODEL as ATTESTED
 from courtside.models.predictions.prop_lines import MODEL as LINES
 from courtside.models.raw.sources import MODELS as SOURCES
-from courtside.models.registry import Registry, check_edges
+from courtside.models.registry import Edge, Registry, Window, check_edges
 from courtside.project import setup_warehouse
 
 D = dt.date(2025, 1, 10)
@@ -32,14 +34,15 @@ def prop(eng, book, line, over, under, snap, tip=TIP, player=1, market="threes")
                 " 't', 'f', 1, now())", [market, book, line, over, under, snap, tip, D, player])
 
 
-def lines(eng):
-    build(eng, Registry([*SOURCES, LINES]), LINES, D, D, "r")
+def lines(eng, model=LINES):
+    build(eng, Registry([*SOURCES, model]), model, D, D, "r")
     return {(r["player_id"], r["market"], r["book"]): r
-            for r in eng.fetch_dicts("SELECT * FROM predictions.prop_lines")}
+            for r in eng.fetch_dicts(f"SELECT * FROM {model.table}")}
 
 
 def test_edges_match_sql():
     check_edges(LINES)
+    check_edges(ATTESTED)
 
 
 def test_latest_pre_tip_snapshot_wins_and_in_game_is_ignored(engine):
@@ -70,26 +73,46 @@ def test_consensus_is_median_with_books(engine):
     assert c["is_consensus"]
 
 
-def test_untimed_rows_only_when_no_timed_row_and_unknown_tip_takes_earliest(engine):
+def test_unproven_snapshots_are_no_lines_but_are_kept_labelled_for_grading(engine):
     prop(engine, "fanduel", 4.5, -110, -110, None)                                   # untimed
     prop(engine, "fanduel", 2.5, -110, -110, TIP - dt.timedelta(hours=1))            # timed wins
     prop(engine, "betmgm", 1.5, -110, -110, None, tip=None, player=2)                # untimed only
     prop(engine, "caesars", 20.5, -110, -110, dt.datetime(2025, 1, 10, 20), tip=None, player=3, market="pra")
     prop(engine, "caesars", 27.5, -110, -110, dt.datetime(2025, 1, 11, 3), tip=None, player=3, market="pra")
-    out = lines(engine)
-    assert out[(1, "threes", "fanduel")]["line_value"] == 2.5
-    assert out[(2, "threes", "betmgm")]["line_value"] == 1.5
-    assert out[(2, "threes", "betmgm")]["snapshot_rule"] == "untimed"
-    pra = out[(3, "pra", "caesars")]
+    engine.execute("UPDATE raw.player_props SET tipoff_at = NULL, home_team = 'LAL' WHERE player_id = 3")
+    proven = lines(engine)
+    assert proven[(1, "threes", "fanduel")]["line_value"] == 2.5
+    assert {k[0] for k in proven} == {1}, "a snapshot not proven pre-tip must never be a line"
+    attested = lines(engine, ATTESTED)
+    assert attested[(1, "threes", "fanduel")]["line_value"] == 2.5
+    assert attested[(1, "threes", "fanduel")]["snapshot_rule"] == "pre_tip_verified"
+    assert attested[(2, "threes", "betmgm")]["line_value"] == 1.5
+    assert attested[(2, "threes", "betmgm")]["snapshot_rule"] == "untimed"
+    pra = attested[(3, "pra", "caesars")]
     assert pra["line_value"] == 20.5 and pra["snapshot_rule"] == "tip_unknown_earliest"
 
 
-def test_tipoff_known_from_another_row_of_the_same_player_game(engine):
+def test_tipoff_known_from_another_row_of_the_same_game(engine):
+    # player 2's PRA rows carry no tip-off; player 1's threes rows of the same game do
     prop(engine, "draftkings", 2.5, -110, -110, TIP - dt.timedelta(hours=1))
     prop(engine, "caesars", 8.5, -110, -110, TIP + dt.timedelta(hours=1), tip=None)  # in-game once tip is known
-    out = lines(engine)
-    assert (1, "threes", "caesars") not in out
-    assert out[(1, "threes", "consensus")]["line_value"] == 2.5
+    prop(engine, "caesars", 24.5, -110, -110, TIP - dt.timedelta(minutes=4), tip=None, player=2, market="pra")
+    prop(engine, "caesars", 30.5, -110, -110, TIP + dt.timedelta(minutes=4), tip=None, player=2, market="pra")
+    for model in (LINES, ATTESTED):
+        out = lines(engine, model)
+        assert (1, "threes", "caesars") not in out
+        assert out[(1, "threes", "consensus")]["line_value"] == 2.5
+        pra = out[(2, "pra", "caesars")]
+        assert pra["line_value"] == 24.5 and pra["snapshot_rule"] == "pre_tip_verified"
+
+
+def test_no_pre_game_model_may_read_the_grading_only_lines():
+    from dataclasses import replace
+
+    reader = replace(LINES, name="predictions.reads_attested", sql="SELECT * FROM grading.prop_lines_attested",
+                     edges=(Edge("grading.prop_lines_attested", Window.same_date()),))
+    with pytest.raises(ModelError, match="grading-only"):
+        Registry([*SOURCES, ATTESTED, reader])
 
 
 def test_no_props_no_lines(engine):

@@ -240,13 +240,7 @@ def _diff(model: str, cols: list[str], grain: tuple[str, ...], full: list[tuple]
 
 # Known failures, found by this test and reported to the models' owners (strict: a fix turns them red
 # until the entry is removed). Nothing here is tolerated silently; each names its cause.
-_UNPROVEN_LINES = ("uses prop snapshots not provably taken before tip-off (untimed threes files of early "
-                   "2024-25; PRA 2023-24 rows have no tip-off time): removed by the cut, used with all data")
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    **{(model, role): _UNPROVEN_LINES
-       for model in ("predictions.prop_lines", "precompute.ml_feature_store", "predictions.player_prop_predictions")
-       for role in ("2024-25 opening night (threes props)", "2023-24 mid-season (PRA props)",
-                    "2023-24 first play-in date")},
     ("precompute.player_daily_cache", "2023-24 mid-season (PRA props)"):
         "usage_rate_season differs by 1e-4 on one row: avg of rounded doubles lands on a ROUND(.., 4) "
         "boundary and the summation order differs with the data size (determinism, not a leak)",

@@ -84,13 +84,14 @@ def truncate_to_before(engine, day: dt.date | str, registry=None) -> Truncation:
 def post_game_models(registry) -> set[str]:
     """Models whose rows for D are made from D's results: a same-date edge to a raw table that the cut
     removes on D (box scores, shots), or to another such model. Their point-in-time rule is weaker:
-    rows for D may use D's games, nothing later. Everything else is pre-game."""
+    rows for D may use D's games, nothing later. Grading-only models (read only after the game) are
+    held to the same rule. Everything else is pre-game."""
     results = {m.name for m in registry if m.kind == "source" and m.name.split(".", 1)[-1] not in _KEEP_ON_D}
     post: set[str] = set()
     for m in registry:  # topological order: upstreams first
         if m.kind == "source":
             continue
-        if any(e.window.kind == "same_date" and (e.upstream in results or e.upstream in post) for e in m.edges):
+        if m.grading_only or any(e.window.kind == "same_date" and (e.upstream in results or e.upstream in post) for e in m.edges):
             post.add(m.name)
     return post
 

@@ -135,6 +135,9 @@ class Model:
               complete partition has, derived from the schedule or an upstream table.
     python:   for ML models, fn(ctx, start, end) -> pandas DataFrame with the model's rows.
     params:   parameters that shape the output (they enter the code version).
+    grading_only: rows not claimed to be point-in-time (e.g. lines whose pre-tip timing is attested,
+              not proven); only other grading_only or grading-layer models may read them, so they
+              can never reach a feature or a prediction (checked by the Registry).
     """
 
     name: str
@@ -152,6 +155,7 @@ class Model:
     partition: str = "game_date"
     # Python models declare which tables they read, because there is no SQL to parse.
     reads: tuple[str, ...] = ()
+    grading_only: bool = False
 
     @property
     def table(self) -> str:
@@ -195,6 +199,9 @@ class Registry:
             for e in m.edges:
                 if e.upstream not in by_name:
                     raise ModelError(f"model `{m.name}` has an edge to unknown model `{e.upstream}`")
+                if by_name[e.upstream].grading_only and not (m.grading_only or m.layer == "grading"):
+                    raise ModelError(f"model `{m.name}` (layer {m.layer}) reads `{e.upstream}`, which is "
+                                     "grading-only: its rows are not proven point-in-time")
         self.order = self._toposort()
 
     def __getitem__(self, name: str) -> Model:

@@ -1,40 +1,50 @@
-"""predictions.prop_lines: the line a prediction is graded against, per book and as a consensus.
+"""predictions.prop_lines: the line a prediction is made and graded against, per book and as a consensus.
 
 One row per (game_date, player_id, market, book), plus one row with book = 'consensus'.
 
 Point in time (the original chose in-game snapshots as the "latest line" in 16 places, section 13.1):
-a snapshot counts only when it was taken strictly before tip-off. Each book's rows for a
-player-game fall into one of three classes, and the best class present is used:
+a snapshot counts only when it is PROVEN to be taken before tip-off: snapshot_at < tipoff_at, both
+known. A row without a tip-off borrows it from any other row of the same game (same date, home and
+away team: the Odds API's commence time is a pre-game fact, and the threes files carry it for games
+whose PRA rows lack it). pit.truncate_to_before keeps exactly these rows of D, so the model is
+point-in-time by the generic test.
 
-  1 pre_tip_verified      snapshot_at and tipoff_at known, snapshot_at < tipoff_at: the LATEST such snapshot
-  2 tip_unknown_earliest  snapshot_at known, tip-off unknown (also not known from any other row of the
-                          same player-game): the EARLIEST snapshot - the conservative choice, because a
-                          later one might be in-game
-  3 untimed               the file carries no snapshot time (early 2024-25 threes files): one group; used
-                          only when the book has no timed row. In this data every timed row of those files
-                          was taken 2-13 h before tip (the source's daily morning collection).
+Snapshots whose time or tip-off is unknown (the untimed threes files of 2024-10-22..2025-03-30, all
+PRA 2023-24 rows) are not lines here. They are kept, labelled, in grading.prop_lines_attested, which
+only grading reads after the game (see that model for the evidence that they are pre-game).
 
-A snapshot with snapshot_at >= tipoff_at is never used. Alternate lines: within a snapshot the main
-line is the one whose over/under prices are closest to even (smallest gap between implied probabilities),
+Per book the LATEST proven pre-tip snapshot wins. Alternate lines: within a snapshot the main line is
+the one whose over/under prices are closest to even (smallest gap between implied probabilities),
 ties to the lower line. Consensus = median of the books' main lines, with the books and their count.
 Lines are only ever real rows: no line -> no row -> the prediction has no pick (never a placeholder).
 """
 
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
 
-SQL = """
+# snapshot_rule ranks: 1 is proven pre-tip; 2 and 3 exist only in the attested (grading-only) table.
+_RULES = {1: "pre_tip_verified", 2: "tip_unknown_earliest", 3: "untimed"}
+
+
+def lines_sql(proven_only: bool) -> str:
+    """The per-book and consensus lines; `proven_only` keeps only snapshots proven to precede tip-off.
+
+    Without it, a book with no proven row falls back to: tip-off unknown -> its EARLIEST snapshot (a
+    later one might be in-game), then the untimed group. A snapshot at or after a known tip-off is
+    never used either way.
+    """
+    keep = "time_class = 1" if proven_only else "TRUE"
+    return f"""
 WITH props AS (
     SELECT game_date, player_id, market, lower(trim(book)) AS book, game_id, line_value,
            over_price, under_price, snapshot_at,
-           -- a tip-off missing on one row may be known from another row of the same player-game
-           coalesce(tipoff_at, min(tipoff_at) OVER (PARTITION BY game_date, player_id)) AS tipoff_at,
+           -- a tip-off missing on one row may be known from another row of the same game
+           coalesce(tipoff_at, max(tipoff_at) OVER (PARTITION BY game_date, home_team, away_team)) AS tipoff_at,
            CASE WHEN over_price < 0 THEN -over_price / (100.0 - over_price)
                 WHEN over_price > 0 THEN 100.0 / (over_price + 100.0) END AS p_over,
            CASE WHEN under_price < 0 THEN -under_price / (100.0 - under_price)
                 WHEN under_price > 0 THEN 100.0 / (under_price + 100.0) END AS p_under
     FROM raw.player_props
     WHERE game_date BETWEEN $start AND $end
-      AND player_id IS NOT NULL AND line_value IS NOT NULL AND line_value > 0
 ),
 classified AS (
     SELECT *,
@@ -43,14 +53,17 @@ classified AS (
            coalesce(abs(p_over - p_under), 1.0) AS price_gap
     FROM props
     -- in-game and post-game snapshots are dropped here, before anything else sees them
-    WHERE NOT (snapshot_at IS NOT NULL AND tipoff_at IS NOT NULL AND snapshot_at >= tipoff_at)
+    WHERE player_id IS NOT NULL AND line_value IS NOT NULL AND line_value > 0
+      AND NOT (snapshot_at IS NOT NULL AND tipoff_at IS NOT NULL AND snapshot_at >= tipoff_at)
 ),
 best_class AS (
     SELECT * FROM classified
+    WHERE {keep}
     QUALIFY time_class = min(time_class) OVER (PARTITION BY game_date, player_id, market, book)
 ),
 snapshot_main AS (   -- the main line of every snapshot of every book
-    SELECT * FROM best_class
+    SELECT *, CASE WHEN time_class = 1 THEN epoch(snapshot_at) ELSE -epoch(snapshot_at) END AS rank_key
+    FROM best_class
     QUALIFY row_number() OVER (PARTITION BY game_date, player_id, market, book, snapshot_at
                                ORDER BY price_gap, line_value, over_price, under_price) = 1
 ),
@@ -58,34 +71,24 @@ per_book AS (
     SELECT game_date, player_id, market, book,
            any_value(game_id) AS game_id,
            -- class 1: latest pre-tip snapshot; class 2: earliest; class 3: the single untimed group
-           arg_max(line_value, CASE WHEN time_class = 1 THEN epoch(snapshot_at) ELSE -epoch(snapshot_at) END)
-               AS line_value_ranked,
-           arg_max(over_price, CASE WHEN time_class = 1 THEN epoch(snapshot_at) ELSE -epoch(snapshot_at) END)
-               AS over_price_ranked,
-           arg_max(under_price, CASE WHEN time_class = 1 THEN epoch(snapshot_at) ELSE -epoch(snapshot_at) END)
-               AS under_price_ranked,
-           arg_max(p_over / (p_over + p_under),
-                   CASE WHEN time_class = 1 THEN epoch(snapshot_at) ELSE -epoch(snapshot_at) END) AS nv_ranked,
-           any_value(line_value) AS any_line, any_value(over_price) AS any_over,
-           any_value(under_price) AS any_under, any_value(p_over / (p_over + p_under)) AS any_nv,
-           CASE WHEN time_class = 1 THEN max(snapshot_at) ELSE min(snapshot_at) END AS snapshot_at,
+           -- (where rank_key is NULL, so arg_max yields NULL and any_value is taken instead)
+           coalesce(arg_max(line_value, rank_key), any_value(line_value)) AS line_value,
+           coalesce(arg_max(over_price, rank_key), any_value(over_price)) AS over_price,
+           coalesce(arg_max(under_price, rank_key), any_value(under_price)) AS under_price,
+           coalesce(arg_max(p_over / (p_over + p_under), rank_key), any_value(p_over / (p_over + p_under)))
+               AS no_vig_over_prob,
+           CASE WHEN min(time_class) = 1 THEN max(snapshot_at) ELSE min(snapshot_at) END AS snapshot_at,
            max(tipoff_at) AS tipoff_at,
            min(time_class) AS time_class,
            count(*) AS n_snapshots,
            arg_min(line_value, snapshot_at) AS opening_line
     FROM snapshot_main
-    GROUP BY game_date, player_id, market, book, time_class
+    GROUP BY game_date, player_id, market, book
 ),
 books AS (
-    SELECT game_date, game_id, player_id, market, book,
-           -- class 3 has a single (NULL-time) group, where arg_max over NULL keys yields NULL
-           CASE WHEN time_class = 3 THEN any_line ELSE line_value_ranked END AS line_value,
-           CASE WHEN time_class = 3 THEN any_over ELSE over_price_ranked END AS over_price,
-           CASE WHEN time_class = 3 THEN any_under ELSE under_price_ranked END AS under_price,
-           CASE WHEN time_class = 3 THEN any_nv ELSE nv_ranked END AS no_vig_over_prob,
+    SELECT game_date, game_id, player_id, market, book, line_value, over_price, under_price, no_vig_over_prob,
            snapshot_at, tipoff_at,
-           CASE time_class WHEN 1 THEN 'pre_tip_verified' WHEN 2 THEN 'tip_unknown_earliest'
-                ELSE 'untimed' END AS snapshot_rule,
+           CASE time_class WHEN 1 THEN '{_RULES[1]}' WHEN 2 THEN '{_RULES[2]}' ELSE '{_RULES[3]}' END AS snapshot_rule,
            n_snapshots,
            CASE WHEN n_snapshots > 1 THEN opening_line END AS opening_line
     FROM per_book
@@ -101,8 +104,8 @@ SELECT game_date, any_value(game_id), player_id, market, 'consensus',
        ROUND(median(line_value), 4), NULL::INTEGER, NULL::INTEGER,
        ROUND(median(no_vig_over_prob), 4), max(snapshot_at), max(tipoff_at),
        -- the weakest rule among the books that contributed
-       CASE max(CASE snapshot_rule WHEN 'pre_tip_verified' THEN 1 WHEN 'tip_unknown_earliest' THEN 2 ELSE 3 END)
-            WHEN 1 THEN 'pre_tip_verified' WHEN 2 THEN 'tip_unknown_earliest' ELSE 'untimed' END,
+       CASE max(CASE snapshot_rule WHEN '{_RULES[1]}' THEN 1 WHEN '{_RULES[2]}' THEN 2 ELSE 3 END)
+            WHEN 1 THEN '{_RULES[1]}' WHEN 2 THEN '{_RULES[2]}' ELSE '{_RULES[3]}' END,
        sum(n_snapshots)::INTEGER, ROUND(median(opening_line), 4),
        ROUND(median(line_value) - median(opening_line), 4),
        count(*)::INTEGER, string_agg(book, ',' ORDER BY book), ROUND(stddev_pop(line_value), 4), TRUE
@@ -110,11 +113,14 @@ FROM books
 GROUP BY game_date, player_id, market
 """
 
+
+LINE_CHECKS = (*not_null("player_id", "market", "book", "line_value"), in_range("line_value", 0.5, 120),
+               in_range("n_books", 1, 30))
+
 MODEL = Model(
     "predictions.prop_lines", "predictions", ("game_date", "player_id", "market", "book"),
-    "per-book main line (latest pre-tip snapshot, odds closest to even) and the median consensus",
-    sql=SQL,
+    "per-book main line (latest snapshot proven before tip-off, odds closest to even) and the median consensus",
+    sql=lines_sql(proven_only=True),
     edges=(Edge("raw.player_props", Window.same_date()),),
-    checks=(*not_null("player_id", "market", "book", "line_value"), in_range("line_value", 0.5, 120),
-            in_range("n_books", 1, 30)),
+    checks=LINE_CHECKS,
 )
