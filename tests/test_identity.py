@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from courtside.dates import contiguous_runs, parse_season_span, season_of
+from courtside.dates import contiguous_runs, parse_date, parse_season_span, season_of
+from courtside.errors import UsageError
 from courtside.engine.duckdb import Engine
 from courtside.identity import (
     PLAYER_LOOKUP_MACRO,
@@ -177,6 +178,9 @@ def test_every_team_name_and_code_in_the_data_resolves(engine, data_dir):
     (D(2020, 12, 22), "2020-21"),   # the late-starting 2020-21 season
     (D(2021, 7, 20), "2020-21"),    # ... whose Finals ended in July
     (D(2021, 8, 1), "2021-22"),
+    (D(2020, 10, 11), "2019-20"),   # the bubble Finals
+    (D(2020, 7, 30), "2019-20"),    # the bubble restart
+    (D(2019, 10, 22), "2019-20"),
     (D(2021, 10, 19), "2021-22"),
     (D(2022, 1, 1), "2021-22"),
     (D(2024, 4, 14), "2023-24"),
@@ -224,6 +228,18 @@ def test_parse_season_span():
     assert parse_season_span("2023-24") == ["2023-24"]
     assert parse_season_span("2023-24:2021-22") == ["2021-22", "2022-23", "2023-24"]
     assert parse_season_span("1999-00:2000-01") == ["1999-00", "2000-01"]
+
+
+@pytest.mark.parametrize("bad", ["abc", "2023", "2023-25", "2023-24:xyz", "23-24"])
+def test_parse_season_span_names_what_it_cannot_read(bad):
+    with pytest.raises(UsageError, match="is not a season"):
+        parse_season_span(bad)
+
+
+def test_parse_date_names_what_it_cannot_read():
+    assert parse_date(" 2024-01-15") == D(2024, 1, 15)
+    with pytest.raises(UsageError, match="`2024-13-01` is not a date"):
+        parse_date("2024-13-01")
 
 
 def test_contiguous_runs_split_only_at_missing_game_dates():

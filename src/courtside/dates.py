@@ -3,23 +3,44 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Iterable, Iterator
+
+from courtside.errors import UsageError
 
 Date = dt.date
 
 
 def parse_date(value: str | Date) -> Date:
-    return value if isinstance(value, Date) else dt.date.fromisoformat(str(value))
+    if isinstance(value, Date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise UsageError(f"`{value}` is not a date: write it as YYYY-MM-DD, e.g. 2024-01-15") from None
 
 
 def season_of(day: Date) -> str:
-    """'2023-24' for any date from August 2023 to July 2024 (covers the late 2020-21 and bubble seasons)."""
+    """'2023-24' for any date from August 2023 to July 2024 (covers the late-ending 2020-21 season).
+
+    One exception: the 2019-20 season ended in the Orlando bubble (Finals to 2020-10-11), and
+    2020-21 only started on 2020-12-22, so August to November 2020 belong to 2019-20.
+    """
     start = day.year if day.month >= 8 else day.year - 1
+    if day.year == 2020 and 8 <= day.month <= 11:
+        start = 2019
     return f"{start}-{str(start + 1)[2:]}"
 
 
+_SEASON = re.compile(r"^(\d{4})-(\d{2})$")
+
+
 def season_start_year(season: str) -> int:
-    return int(season[:4])
+    """2023 for '2023-24'; a clear error for anything that is not a season label."""
+    m = _SEASON.match(season.strip())
+    if not m or (int(m[1]) + 1) % 100 != int(m[2]):
+        raise UsageError(f"`{season}` is not a season: write it as 2023-24 (a span as 2021-22:2023-24)")
+    return int(m[1])
 
 
 def parse_season_span(span: str) -> list[str]:

@@ -53,3 +53,7 @@ def _date_summary(dates: list) -> str:
     if len(dates) <= 4:
         return ", ".join(str(d) for d in dates)
     return f"{len(dates)} dates {dates[0]} .. {dates[-1]}"
+
+
+class UsageError(CourtsideError):
+    """An option value the user typed cannot be understood (a date, a season, a span)."""
