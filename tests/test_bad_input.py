@@ -157,3 +157,58 @@ def test_changed_file_replaces_exactly_its_rows(tmp_path, data):
     # and an identical reload touches nothing
     report, *_ = _load(wh, data)
     assert report.changed == 0 and sum(report.ledger_changed.values()) == 0
+
+
+def test_row_with_wrong_column_count_is_rejected_with_its_physical_line(tmp_path, data):
+    # A short row and a blank line: later rows keep their physical line numbers (the threaded CSV
+    # reader does not know row numbers; the loader re-reads such a file serially).
+    rel = f"{DJP}/player_gamelogs_2023-24.csv.gz"
+    short = ",".join(player_row(4, "Short Row").split(",")[:10])
+    write_gz(data / rel, PLAYER_HEADER, [player_row(1, "Good One"), short, "", player_row(2, "Good Two"),
+                                         player_row(3, "Good Three")])
+    with Project(tmp_path / "w.duckdb", data) as p:
+        report = load_all(p.engine, data)
+        lines = p.engine.fetchall("SELECT player_id, line FROM raw.player_boxscore_sources ORDER BY 1")
+        rejects = p.engine.fetchall("SELECT line, reason, raw_row FROM raw.rejects WHERE file = ?", [rel])
+    assert not report.errors
+    assert lines == [(1, 2), (2, 5), (3, 6)]
+    assert rejects == [(3, "expected 33 columns, found 10", short)]
+
+
+def test_broken_file_in_a_batch_does_not_cost_its_siblings_their_rows(tmp_path, data):
+    # Files of one family are staged and written together; a truncated sibling is refused alone.
+    good = f"{DJP}/player_gamelogs_2022-23.csv.gz"
+    broken = f"{DJP}/player_gamelogs_2023-24.csv.gz"
+    write_gz(data / good, PLAYER_HEADER, [player_row(7, "Other File")])
+    whole = (data / broken).read_bytes()
+    (data / broken).write_bytes(whole[: len(whole) // 2])
+    report, rejects, players, teams = _load(tmp_path / "w.duckdb", data)
+    assert [(f.file, f.status) for f in report.files if "player_" in f.file] == [(good, "loaded"), (broken, "refused")]
+    assert players == [7] and teams == 4
+    assert [(r["file"], r["reason"][:40]) for r in rejects] == [(broken, "file refused: corrupt or truncated compr")]
+
+
+def test_a_file_failing_in_sql_is_refused_by_name_and_the_others_load(tmp_path, data):
+    """The fallback when a batch fails in the database (not a parse error): each file alone, the culprit refused."""
+    from courtside.sources.files import FileSpec
+    from courtside.sources.stage import load_files, read_file
+
+    # a strict CAST (not TRY_CAST) fails the whole statement on a bad value
+    spec = FileSpec("strict", f"{DJP}/games_*.csv.gz", "raw.team_boxscore_sources", team_boxes.SPECS[0].required,
+                    lambda s: team_boxes._team_log_select(1).replace("_gid(GAME_ID) AS game_id",
+                                                                     "CAST(CAST(GAME_ID AS BIGINT) AS VARCHAR) AS game_id"),
+                    team_boxes.KEY)
+    ok_rel, bad_rel = f"{DJP}/games_2022-23.csv.gz", f"{DJP}/games_2023-24.csv.gz"
+    write_gz(data / ok_rel, GAMES_HEADER, [r.replace("0022300", "0022200") for r in GAMES])
+    wh = tmp_path / "w.duckdb"
+    with Project(wh, data) as p:
+        load_all(p.engine, data)  # bad_rel's good version is loaded first
+        write_gz(data / bad_rel, GAMES_HEADER, [GAMES[0].replace("0022300001", "00223X0001"), *GAMES[1:]])
+        files = [read_file(spec, data / rel, rel, None) for rel in (ok_rel, bad_rel)]
+        results = load_files(p.engine, spec, files)
+        per_file = dict(p.engine.fetchall("SELECT file, count(*) FROM raw.team_boxscore_sources GROUP BY 1"))
+        refusal = p.engine.fetchall("SELECT reason FROM raw.rejects WHERE file = ?", [bad_rel])
+    assert [(r.file, r.status) for r in results] == [(ok_rel, "loaded"), (bad_rel, "refused")]
+    assert bad_rel in results[1].error and "Conversion Error" in results[1].error
+    assert per_file == {ok_rel: 4, bad_rel: 4}  # the refused file keeps its earlier rows
+    assert len(refusal) == 1 and refusal[0][0].startswith("file refused: cannot load (ConversionException")

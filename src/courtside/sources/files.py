@@ -1,4 +1,4 @@
-"""Reading source files robustly, and replacing one file's rows in one transaction.
+"""Reading source files robustly into all-text tables, and the SQL helpers every loader's SELECT uses.
 
 Conventions every loader shares:
 - A file is named by its path relative to the data folder (stable across machines).
@@ -20,7 +20,7 @@ import io
 import re
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -101,88 +101,55 @@ def read_text_table(rel: str, text: bytes, required: tuple[str, ...],
     missing = [c for c in required if c not in names]
     if missing:
         raise SourceError(rel, f"missing required column(s) {', '.join(missing)} (header has: {', '.join(names)})", line=1)
+    columns = list(required) if only_required else None
+    table, bad = _parse(rel, text, names, columns, threads=True)
+    data_lines = text.count(b"\n") - (1 if text.endswith(b"\n") else 0)  # physical lines after the header
+    if not bad and table.num_rows == data_lines:
+        lines = np.arange(2, table.num_rows + 2, dtype=np.int32)
+    else:
+        # A row was skipped (wrong column count) or a line was blank. The threaded parser does not
+        # know row numbers: re-read serially (rare) and map its numbers, which skip blank lines,
+        # to physical lines.
+        table, bad = _parse(rel, text, names, columns, threads=False)
+        physical = [n for n, line in enumerate(text.split(b"\n"), 1) if line not in (b"", b"\r")]
+        bad = [(physical[n - 1] if n is not None else None, reason, raw) for n, reason, raw in bad]
+        skipped = {line for line, *_ in bad}
+        lines = [n for n in physical[1:] if n not in skipped][: table.num_rows]
+    table = table.append_column("_line", pa.array(lines, type=pa.int32()))
+    return table, bad
+
+
+def _parse(rel: str, text: bytes, names: list[str], columns: list[str] | None,
+           threads: bool) -> tuple[pa.Table, list[tuple[int | None, str, str]]]:
+    """All-text Arrow table plus the rows the parser could not split, as (row number, reason, text).
+
+    The row number (1 = header, blank lines not counted) is known only in a serial read (`threads=False`).
+    """
     bad: list[tuple[int | None, str, str]] = []
 
     def on_invalid(row) -> str:
-        line = row.number + 1 if row.number is not None else None  # parser counts the header as row 1
-        bad.append((line, f"expected {row.expected_columns} columns, found {row.actual_columns}", row.text))
+        bad.append((row.number, f"expected {row.expected_columns} columns, found {row.actual_columns}", row.text))
         return "skip"
 
     try:
         table = pacsv.read_csv(
             pa.BufferReader(text),
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=8 << 20),
+            # default 1 MiB blocks: faster than one big block (cache-friendly, parsed in parallel)
+            read_options=pacsv.ReadOptions(use_threads=threads),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 include_columns=list(required) if only_required else None,
+                                                 include_columns=columns,
                                                  strings_can_be_null=True, quoted_strings_can_be_null=True),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise SourceError(rel, f"cannot parse CSV ({exc})") from None
-    # Physical line of each data row; skipped invalid rows leave gaps we must account for.
-    lines = _data_lines(table.num_rows, sorted(b[0] for b in bad if b[0] is not None))
-    table = table.append_column("_line", pa.array(lines, type=pa.int32()))
     return table, bad
-
-
-def _data_lines(n: int, bad_lines: list[int]) -> list[int]:
-    if not bad_lines:
-        return np.arange(2, n + 2, dtype=np.int32)
-    out, line, skip = [], 2, set(bad_lines)
-    while len(out) < n:
-        if line not in skip:
-            out.append(line)
-        line += 1
-    return out
 
 
 def _csv_rows(text: str):
     import csv
 
     return csv.reader([text])
-
-
-@dataclass
-class Staged:
-    """A parsed file ready to be written: target rows and rejects sit in temp table `_parsed`."""
-
-    rel: str
-    sha256: str
-    parser_rejects: list[tuple[int | None, str, str]] = field(default_factory=list)
-    rows: int = 0       # good rows to load
-    rejected: int = 0   # rows with a reason (parser rejects not included)
-    skipped: int = 0    # out of scope by design
-
-
-def stage(engine, spec: FileSpec, path: Path, rel: str, raw: bytes, sha256: str | None = None) -> Staged:
-    """Parse one file into temp table `_parsed` (outside any transaction; may raise SourceError)."""
-    text = decompress(path, rel, raw, spec.member_suffix)
-    table, bad = read_text_table(rel, text, spec.required, spec.only_required)
-    del text
-    for col in spec.optional:
-        if col not in table.column_names:
-            table = table.append_column(col, pa.nulls(table.num_rows, pa.string()))
-    engine.register_df("_src_text", table)
-    try:
-        select = spec.select(spec)
-        # Skipped rows (out of scope by design) carry no reason: they are counted, not rejected.
-        engine.execute(f"""CREATE OR REPLACE TEMP TABLE _parsed AS
-                           WITH src AS ({source_view(spec, '_src_text', select)})
-                           SELECT * REPLACE (CASE WHEN NOT _skip THEN _reason END AS _reason)
-                           FROM ({select}) q""")
-        if spec.key:  # no natural key (e.g. shots): nothing to call a duplicate
-            _mark_duplicates(engine, spec.key)
-        counts = engine.fetchall("""
-            SELECT count(*) FILTER (WHERE _reason IS NULL AND NOT _skip), count(*) FILTER (WHERE _reason IS NOT NULL),
-                   count(*) FILTER (WHERE _reason IS NULL AND _skip) FROM _parsed""")[0]
-        # The raw text of rejected rows (most files have none: skip the scan then).
-        engine.execute(f"""CREATE OR REPLACE TEMP TABLE _parsed_raw AS
-                           SELECT s._line, to_json(s)::VARCHAR AS raw_row FROM _src_text s
-                           WHERE {'TRUE' if counts[1] else 'FALSE'}
-                             AND s._line IN (SELECT _line FROM _parsed WHERE _reason IS NOT NULL)""")
-    finally:
-        engine.unregister("_src_text")
-    return Staged(rel, sha256 or sha256_bytes(raw), bad, *counts)
 
 
 _NUM_REF = re.compile(r'"((?:[^"]|"")+)#num"')
@@ -212,68 +179,6 @@ def source_view(spec: FileSpec, relation: str, select_sql: str) -> str:
 def lookup(col: str) -> str:
     """player_lookup(col), computed once per distinct name by `source_view`."""
     return q(col + "#lookup")
-
-
-def _mark_duplicates(engine, key: tuple[str, ...]) -> None:
-    """A good row whose key an earlier good row already has becomes a reject naming that line.
-
-    A hash aggregate over the good rows (duplicates are rare), not a window sort of every row.
-    NULL key parts compare equal, as they did under PARTITION BY.
-    """
-    cols = ", ".join(key)
-    match = " AND ".join(f"p.{k} IS NOT DISTINCT FROM d.{k}" for k in key)
-    engine.execute(f"""
-        UPDATE _parsed p SET _reason = 'duplicate row: same ({cols}) as line ' || d._first
-        FROM (SELECT {cols}, min(_line) AS _first FROM _parsed WHERE _reason IS NULL AND NOT _skip
-              GROUP BY ALL HAVING count(*) > 1) d
-        WHERE p._reason IS NULL AND NOT p._skip AND {match} AND p._line > d._first""")
-
-
-def write_staged(engine, spec: FileSpec, staged: Staged) -> FileResult:
-    """Replace exactly this file's rows in the target, its rejects and its loaded_files entry, atomically."""
-    described = [c for c, *_ in engine.fetchall("DESCRIBE _parsed")]
-    cols = [c for c in described if c not in ("_line", "_reason", "_skip", "_warning")]
-    col_list = ", ".join(cols)
-    rel, target = staged.rel, spec.target
-    with engine.transaction() as con:
-        con.execute(f"DELETE FROM {target} WHERE file = ?", [rel])
-        con.execute("DELETE FROM raw.rejects WHERE file = ? AND target = ?", [rel, target])
-        con.execute("CREATE OR REPLACE TEMP TABLE _now AS SELECT now()::TIMESTAMP AS t")
-        con.execute(f"""INSERT INTO {target} ({col_list}, source, file, line, loaded_at)
-                        SELECT {col_list}, ?, ?, _line, (SELECT t FROM _now) FROM _parsed
-                        WHERE _reason IS NULL AND NOT _skip""", [spec.source, rel])
-        con.execute("""INSERT INTO raw.rejects
-                       SELECT ?, p._line, ?, p._reason, r.raw_row, (SELECT t FROM _now)
-                       FROM _parsed p LEFT JOIN _parsed_raw r USING (_line) WHERE p._reason IS NOT NULL""",
-                    [rel, target])
-        if "_warning" in described:  # loaded, but a value was nulled: the reject row says which and why
-            con.execute("""INSERT INTO raw.rejects
-                           SELECT ?, _line, ?, _warning, NULL, (SELECT t FROM _now) FROM _parsed
-                           WHERE _reason IS NULL AND NOT _skip AND _warning IS NOT NULL""", [rel, target])
-        if staged.parser_rejects:
-            con.executemany("INSERT INTO raw.rejects VALUES (?, ?, ?, ?, ?, (SELECT t FROM _now))",
-                            [[rel, line, target, reason, text] for line, reason, text in staged.parser_rejects])
-        rows, skipped = staged.rows, staged.skipped
-        rejected = staged.rejected + len(staged.parser_rejects)
-        con.execute("DELETE FROM raw.loaded_files WHERE file = ? AND target = ?", [rel, target])
-        con.execute("INSERT INTO raw.loaded_files VALUES (?, ?, ?, ?, ?, (SELECT t FROM _now))",
-                    [rel, target, staged.sha256, rows, rejected])
-    return FileResult(rel, target, "loaded", int(rows), int(rejected), int(skipped))
-
-
-def record_refusal(engine, rel: str, target: str, error: SourceError) -> None:
-    """A refused file leaves one reject row (replacing an earlier refusal), never touching its loaded rows."""
-    with engine.transaction() as con:
-        con.execute("DELETE FROM raw.rejects WHERE file = ? AND target = ? AND reason LIKE 'file refused:%'",
-                    [rel, target])
-        con.execute("INSERT INTO raw.rejects VALUES (?, ?, ?, ?, NULL, now()::TIMESTAMP)",
-                    [rel, error.line, target, f"file refused: {error.problem}"])
-
-
-def loaded_sha(engine, rel: str, target: str) -> str | None:
-    # fetchall, not fetchone: a half-read result would block registering the next Arrow table
-    rows = engine.fetchall("SELECT sha256 FROM raw.loaded_files WHERE file = ? AND target = ?", [rel, target])
-    return rows[0][0] if rows else None
 
 
 # -- SQL helpers for validated casts ---------------------------------------------------------

@@ -12,6 +12,7 @@ deterministic: rows keep their source provenance) only when a staging file chang
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +20,8 @@ from courtside.console import Console, NullConsole
 from courtside.errors import SourceError
 from courtside.ledger import new_run_id, record_source_partitions
 from courtside.sources import game_lines, player_boxes, props, schedule, shots, team_boxes
-from courtside.sources.files import (FileResult, FileSpec, loaded_sha, record_refusal, sha256_bytes, stage,
-                                     write_staged)
+from courtside.sources.files import FileResult, FileSpec
+from courtside.sources.stage import load_files, loaded_shas, read_file
 from courtside.sources.teams import install_helpers, refresh_game_index
 
 # Family name -> specs, in load order.
@@ -75,21 +76,37 @@ def load_all(engine, data_dir: str | Path, console: Console | None = None, run_i
     install_helpers(engine)
     props.load_events(engine, data_dir)
     changed_families: set[str] = set()
-    planned = [(fam, spec, path) for fam, specs in FAMILIES for spec in specs for path in _files(data_dir, spec)]
-    progress = console.progress(len(planned), "loading sources")
+    batches = [(fam, spec, [(p, p.relative_to(data_dir).as_posix()) for p in _files(data_dir, spec)])
+               for fam, specs in FAMILIES for spec in specs]
+    progress = console.progress(sum(len(files) for *_, files in batches), "loading sources")
     index = _GameIndex(engine)
-    for family, spec, path in planned:
-        rel = path.relative_to(data_dir).as_posix()
-        result = _load_file(engine, spec, path, rel, index)
-        report.files.append(result)
-        if result.status == "loaded":
-            changed_families.add(family)
-            if family in ("schedule", "team_boxscores"):
-                index.stale = True
-        elif result.status == "refused":
-            report.errors.append(result.error or rel)
-            console.warn(f"refused {result.error}")
-        progress.advance(1, description=rel)
+    known = loaded_shas(engine)
+    # One worker reads, hashes and parses the next spec's files while DuckDB stages the current one
+    # (zlib, hashlib and the Arrow CSV reader release the GIL); at most two specs are in memory.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="courtside-read") as pool:
+        def submit(i: int) -> list[Future]:
+            _, spec, files = batches[i]
+            return [pool.submit(read_file, spec, path, rel, known.get((rel, spec.target))) for path, rel in files]
+
+        ahead = submit(0) if batches else []
+        for i, (family, spec, files) in enumerate(batches):
+            current, ahead = ahead, (submit(i + 1) if i + 1 < len(batches) else [])
+            parsed = [f.result() for f in current]
+            changed = [p for p in parsed if p is not None]
+            if changed:
+                index.ensure(spec.select(spec))
+            written = iter(load_files(engine, spec, changed) if changed else [])
+            for (path, rel), p in zip(files, parsed):
+                result = FileResult(rel, spec.target, "unchanged") if p is None else next(written)
+                report.files.append(result)
+                if result.status == "loaded":
+                    changed_families.add(family)
+                    if family in ("schedule", "team_boxscores"):
+                        index.stale = True
+                elif result.status == "refused":
+                    report.errors.append(result.error or rel)
+                    console.warn(f"refused {result.error}")
+                progress.advance(1, description=rel)
     progress.close()
     mark = _phase(report, "files", started)
 
@@ -136,20 +153,6 @@ class _GameIndex:
         if self.stale and "_game_index" in select_sql:
             refresh_game_index(self.engine)
             self.stale = False
-
-
-def _load_file(engine, spec: FileSpec, path: Path, rel: str, index: _GameIndex) -> FileResult:
-    raw = path.read_bytes()
-    sha = sha256_bytes(raw)
-    if loaded_sha(engine, rel, spec.target) == sha:
-        return FileResult(rel, spec.target, "unchanged")
-    index.ensure(spec.select(spec))
-    try:
-        staged = stage(engine, spec, path, rel, raw, sha)
-        return write_staged(engine, spec, staged)
-    except SourceError as exc:
-        record_refusal(engine, rel, spec.target, exc)
-        return FileResult(rel, spec.target, "refused", error=str(exc))
 
 
 def _canonical_missing(engine) -> bool:
