@@ -90,3 +90,63 @@ def test_edges_are_checked_against_sql():
     lying = Model("analytics.x", "analytics", (), sql=RUNNING.sql, edges=(Edge("raw.schedule", Window.same_date()),))
     with pytest.raises(ModelError, match="undeclared `analytics.games_per_day`"):
         check_edges(lying)
+
+
+def test_rows_outside_the_range_roll_everything_back(engine):
+    reg = registry()
+    build(engine, reg, GAMES, D(2024, 1, 1), D(2024, 1, 4), "r")
+    before = engine.fetchall("SELECT * FROM analytics.games_per_day ORDER BY 1")
+    led_before = partitions(engine, GAMES.name)
+    leaky = Model(GAMES.name, "analytics", ("game_date",), sql=GAMES.sql.replace("BETWEEN $start AND $end", ">= $start"),
+                  edges=GAMES.edges, expected=GAMES.expected)
+    with pytest.raises(ModelError, match="2 rows outside 2024-01-01"):
+        build(engine, Registry([*SOURCES, leaky]), leaky, D(2024, 1, 1), D(2024, 1, 1), "r2")
+    assert engine.fetchall("SELECT * FROM analytics.games_per_day ORDER BY 1") == before
+    assert partitions(engine, GAMES.name) == led_before
+
+
+def test_non_contiguous_dates_need_the_dates_placeholder(engine):
+    reg = registry()
+    with pytest.raises(ModelError, match=r"does not use `\$dates`"):
+        build(engine, reg, GAMES, D(2024, 1, 1), D(2024, 1, 4), "r", dates=[D(2024, 1, 1), D(2024, 1, 4)])
+    # every game date of the range is a contiguous build, fine for any model
+    assert build(engine, reg, GAMES, D(2024, 1, 1), D(2024, 1, 4), "r",
+                 dates=[D(2024, 1, 1), D(2024, 1, 2), D(2024, 1, 4)]).dates == 3
+
+    sparse = Model(GAMES.name, "analytics", ("game_date",),
+                   sql="SELECT game_date, count(*)::INTEGER AS games FROM raw.schedule "
+                       "WHERE game_date BETWEEN $start AND $end AND game_date IN $dates GROUP BY 1",
+                   edges=GAMES.edges, expected=GAMES.expected)
+    reg2 = Registry([*SOURCES, sparse])
+    engine.execute("DELETE FROM analytics.games_per_day")
+    engine.execute("DELETE FROM ledger.partitions WHERE model = ?", [GAMES.name])
+    r = build(engine, reg2, sparse, D(2024, 1, 1), D(2024, 1, 4), "r3", dates=[D(2024, 1, 1), D(2024, 1, 4)])
+    assert (r.dates, r.rows, r.expected) == (2, 2, 2)
+    assert [p["game_date"] for p in partitions(engine, GAMES.name)] == [D(2024, 1, 1), D(2024, 1, 4)]
+    assert [r[0] for r in engine.fetchall("SELECT game_date FROM analytics.games_per_day ORDER BY 1")] == \
+        [D(2024, 1, 1), D(2024, 1, 4)]
+    # the same model over a plain range: `$dates` is every game date of it
+    assert build(engine, reg2, sparse, D(2024, 1, 1), D(2024, 1, 4), "r4").rows == 3
+
+
+def test_changed_shape_resets_table_and_ledger(engine):
+    reg = registry()
+    build(engine, reg, GAMES, D(2024, 1, 1), D(2024, 1, 4), "r")
+    wider = Model(GAMES.name, "analytics", ("game_date",),
+                  sql=GAMES.sql.replace("AS games", "AS games, 1.5::DOUBLE AS extra"), edges=GAMES.edges)
+    build(engine, Registry([*SOURCES, wider]), wider, D(2024, 1, 2), D(2024, 1, 2), "r2")
+    assert [c for c, _ in engine.columns(GAMES.table)] == ["game_date", "games", "extra"]
+    assert [p["game_date"] for p in partitions(engine, GAMES.name)] == [D(2024, 1, 2)]
+    assert engine.scalar("SELECT count(*) FROM analytics.games_per_day") == 1
+
+
+def test_fingerprint_is_deterministic_and_follows_the_data(engine):
+    reg = registry()
+    build(engine, reg, GAMES, D(2024, 1, 1), D(2024, 1, 4), "r")
+    first = {p["game_date"]: p["fingerprint"] for p in partitions(engine, GAMES.name)}
+    build(engine, reg, GAMES, D(2024, 1, 1), D(2024, 1, 4), "r2")
+    assert {p["game_date"]: p["fingerprint"] for p in partitions(engine, GAMES.name)} == first
+    engine.execute("DELETE FROM raw.schedule WHERE game_date = DATE '2024-01-02' AND home_team = 'H1'")
+    build(engine, reg, GAMES, D(2024, 1, 1), D(2024, 1, 4), "r3")
+    now = {p["game_date"]: p["fingerprint"] for p in partitions(engine, GAMES.name)}
+    assert now[D(2024, 1, 1)] == first[D(2024, 1, 1)] and now[D(2024, 1, 2)] != first[D(2024, 1, 2)]

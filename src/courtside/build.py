@@ -1,16 +1,33 @@
 """The write primitive: run one model over a date range as one set-based statement whose
 result replaces exactly those date partitions, in the same transaction as their ledger rows.
+
+One transaction writes straight into the model's table and proves the result before COMMIT:
+every row inside the target dates, the grain unique, the ledger rows (rows, expected, data
+fingerprint, upstream fingerprint) counted from what was written. Any failed check rolls the
+whole transaction back, so the table and the ledger are exactly as before. (Writing into the
+table directly, instead of a temp table copied afterwards, saves one copy of every row.)
+
+`$dates`: a model's SQL may use `game_date IN $dates` beside `$start`/`$end`. It renders to the
+exact target dates, so such a model can build a non-contiguous set of dates in one statement
+(the executor groups scattered batches of the same model that way). A model without `$dates`
+only ever builds every game date of [start, end].
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import time
 import uuid
 from dataclasses import dataclass
 
 from courtside.errors import MissingUpstream, ModelError
-from courtside.models.registry import Model, Registry
+from courtside.models.registry import Model, Registry, Window
+
+# Above this many target dates the upstream fingerprint uses prefix sums (planner/upstream.py): the
+# exact pairwise join is quadratic for long windows, but cheaper for a handful of dates.
+FAST_UPSTREAM_FP_DATES = 20
+INLINE_DATES = 20  # up to this many target dates are inlined in the SQL, more go to a temp table
 
 
 @dataclass(frozen=True)
@@ -24,9 +41,27 @@ class BuildResult:
     seconds: float
 
 
-def render(sql: str, start: dt.date, end: dt.date) -> str:
+def _date(d: dt.date) -> str:
+    return f"DATE '{d.isoformat()}'"
+
+
+def dates_sql(dates: list[dt.date] | None, start: dt.date, end: dt.date) -> str:
+    """`$dates`: the target game dates as an IN operand (a literal list, or the calendar of the range)."""
+    if dates is None:
+        return f"(SELECT game_date FROM raw.game_dates WHERE game_date BETWEEN {_date(start)} AND {_date(end)})"
+    return "(" + ", ".join(_date(d) for d in dates) + ")" if dates else "(NULL::DATE)"
+
+
+def render(sql: str, start: dt.date, end: dt.date, dates: list[dt.date] | None = None) -> str:
     """Bind the range as literals (DuckDB cannot bind parameters inside CREATE TABLE AS)."""
-    return sql.replace("$start", f"DATE '{start.isoformat()}'").replace("$end", f"DATE '{end.isoformat()}'")
+    if "$dates" in sql:
+        sql = sql.replace("$dates", dates_sql(dates, start, end))
+    return sql.replace("$start", _date(start)).replace("$end", _date(end))
+
+
+def uses_dates(model: Model) -> bool:
+    """Can this model build a non-contiguous set of dates in one statement?"""
+    return model.kind == "sql" and "$dates" in model.sql
 
 
 def game_dates(engine, start: dt.date, end: dt.date) -> list[dt.date]:
@@ -34,24 +69,75 @@ def game_dates(engine, start: dt.date, end: dt.date) -> list[dt.date]:
         "SELECT game_date FROM raw.game_dates WHERE game_date BETWEEN ? AND ? ORDER BY 1", [start, end])]
 
 
-def missing_upstream(engine, registry: Registry, model: Model, start: dt.date, end: dt.date) -> dict[str, list]:
-    """(upstream model -> game dates) that the windows of `model` over [start, end] need but are absent.
+def _calendar(engine, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """(game_date, season_start) of every game date up to `end`: the one read of the calendar view."""
+    return engine.fetchall("SELECT game_date, season_start FROM raw.game_dates WHERE game_date <= ? ORDER BY 1", [end])
 
+
+def _targets(engine, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """(game_date, season_start) of every game date in [start, end]."""
+    return [t for t in _calendar(engine, end) if t[0] >= start]
+
+
+def targets_relation(targets: list[tuple[dt.date, dt.date]]) -> str:
+    """The target dates as an inline relation (game_date, season_start): no temp table to create and drop."""
+    if not targets:
+        return "(SELECT NULL::DATE AS game_date, NULL::DATE AS season_start WHERE false)"
+    rows = ", ".join(f"({_date(d)}, {_date(s)})" for d, s in targets)
+    return f"(SELECT * FROM (VALUES {rows}) v(game_date, season_start))"
+
+
+def _lowest_read(window: Window, first: dt.date, season_start: dt.date) -> dt.date:
+    if window.kind == "same_date":
+        return first
+    if window.kind in ("season_before", "season_through"):
+        return season_start
+    if window.kind == "days_before":
+        return first - dt.timedelta(days=window.days)
+    return dt.date(1, 1, 1)
+
+
+def _read_by_some(window: Window, up: dt.date, days: list[dt.date], season_start: dict) -> bool:
+    """Does the window of some target date contain the upstream date `up`? (the earliest candidate decides)"""
+    inclusive = window.kind in ("same_date", "season_through")
+    i = bisect.bisect_left(days, up) if inclusive else bisect.bisect_right(days, up)
+    return i < len(days) and window.contains(days[i], up, season_start[days[i]])
+
+
+def missing_upstream(engine, registry: Registry, model: Model, start: dt.date, end: dt.date,
+                     targets: list[tuple[dt.date, dt.date]] | None = None,
+                     calendar: list[dt.date] | None = None) -> dict[str, list]:
+    """(upstream model -> game dates) that the windows of `model` over the targets need but are absent.
+
+    One query for every edge: the calendar dates inside each edge's reach that have no ledger
+    partition (normally none); Python keeps those some target's window really contains.
     Source models are not required per date: a source with no rows on a date is a gap in the
     public data (no shots for 2021-22, no props on most dates), handled by NULLs and flags.
     """
+    if targets is None or calendar is None:
+        cal = _calendar(engine, end)
+        targets = [t for t in cal if t[0] >= start] if targets is None else targets
+        calendar = [d for d, _ in cal]
+    edges = [e for e in model.edges if registry[e.upstream].kind != "source"]
+    if not targets or not edges:
+        return {}
+    days = [d for d, _ in targets]
+    season_start = dict(targets)
+    lows = [_lowest_read(e.window, days[0], min(season_start.values())) for e in edges]
+    reach = calendar[bisect.bisect_left(calendar, min(lows)):bisect.bisect_right(calendar, days[-1])]
+    rows = engine.fetchall("""
+        SELECT e.model, c.game_date
+        FROM (SELECT unnest(?::VARCHAR[]) AS model, unnest(?::DATE[]) AS lo) e
+        JOIN (SELECT unnest(?::DATE[]) AS game_date) c ON c.game_date >= e.lo
+        WHERE NOT EXISTS (SELECT 1 FROM ledger.partitions p WHERE p.model = e.model AND p.game_date = c.game_date)
+        ORDER BY 1, 2""", [[e.upstream for e in edges], lows, reach])
     missing: dict[str, list] = {}
-    for edge in model.edges:
-        if registry[edge.upstream].kind == "source":
-            continue
-        rows = engine.fetchall(f"""
-            SELECT DISTINCT u.game_date FROM raw.game_dates d JOIN raw.game_dates u ON {edge.window.sql('u', 'd')}
-            WHERE d.game_date BETWEEN ? AND ?
-              AND NOT EXISTS (SELECT 1 FROM ledger.partitions p WHERE p.model = ? AND p.game_date = u.game_date)
-            ORDER BY 1""", [start, end, edge.upstream])
-        if rows:
-            missing.setdefault(edge.upstream, []).extend(r[0] for r in rows)
-    return missing
+    for e in edges:
+        for up, day in rows:
+            if up == e.upstream and _read_by_some(e.window, day, days, season_start):
+                if day not in missing.setdefault(up, []):
+                    missing[up].append(day)
+    return {k: v for k, v in missing.items() if v}
 
 
 def upstream_fingerprint_sql(model: Model, dates_table: str) -> str:
@@ -70,88 +156,161 @@ def upstream_fingerprint_sql(model: Model, dates_table: str) -> str:
 
 
 def build(engine, registry: Registry, model: Model | str, start: dt.date, end: dt.date,
-          run_id: str, *, context: object | None = None) -> BuildResult:
-    """Replace the partitions of `model` for the game dates in [start, end] (inclusive)."""
+          run_id: str, *, context: object | None = None, dates: list[dt.date] | None = None) -> BuildResult:
+    """Replace the partitions of `model` for the game dates in [start, end] (inclusive).
+
+    `dates`: build only these game dates of [start, end] (a non-contiguous set needs a model whose
+    SQL uses `$dates`; a set equal to every game date of the range works for any model).
+    """
     model = registry[model] if isinstance(model, str) else model
     if model.kind == "source":
         raise ModelError(f"`{model.name}` is a source table; load it with `courtside data load`")
     t0 = time.perf_counter()
-    missing = missing_upstream(engine, registry, model, start, end)
+    cal = _calendar(engine, end)
+    targets = [t for t in cal if t[0] >= start]
+    sql_dates = None
+    if dates is not None:
+        wanted = set(dates)
+        outside = sorted(wanted - {d for d, _ in targets})
+        if outside:
+            raise ModelError(f"cannot build `{model.name}` on {outside[:3]}: not game dates inside {start}..{end}")
+        if len(wanted) < len(targets):
+            if not uses_dates(model):
+                raise ModelError(f"model `{model.name}` cannot build a non-contiguous set of dates: its SQL "
+                                 "does not use `$dates`; build each contiguous range on its own")
+            targets = [t for t in targets if t[0] in wanted]
+            sql_dates = [d for d, _ in targets]
+    missing = missing_upstream(engine, registry, model, start, end, targets, [d for d, _ in cal])
     if missing:
         raise MissingUpstream(model.name, missing)
+    if not targets:
+        return BuildResult(model.name, start, end, 0, 0, 0, time.perf_counter() - t0)
 
-    tag = uuid.uuid4().hex[:8]
-    new, dates = f"_cs_new_{tag}", f"_cs_dates_{tag}"
+    days = [d for d, _ in targets]
     con = engine.con
-    con.execute(f"""CREATE TEMP TABLE {dates} AS SELECT game_date, season_start FROM raw.game_dates
-                    WHERE game_date BETWEEN DATE '{start}' AND DATE '{end}'""")
+    # The target dates as a relation: inline for a few dates; a temp table when many (an inline list
+    # of a season's dates costs more to parse than the temp table costs to create).
+    rel = tmp = None
+    if len(days) <= INLINE_DATES:
+        rel = targets_relation(targets)
+        date_set = dates_sql(sql_dates, start, end) if sql_dates else None
+    else:
+        tmp = f"_cs_dates_{uuid.uuid4().hex[:8]}"
+        con.execute(f"CREATE TEMP TABLE {tmp} AS SELECT game_date, season_start FROM raw.game_dates "
+                    f"WHERE game_date BETWEEN ? AND ?" + (" AND list_contains(?::DATE[], game_date)" if sql_dates else ""),
+                    [days[0], days[-1]] + ([sql_dates] if sql_dates else []))
+        rel = f"(SELECT game_date, season_start FROM {tmp})"
+        date_set = f"(SELECT game_date FROM {tmp})" if sql_dates else None
+    in_targets = (f"game_date BETWEEN {_date(days[0])} AND {_date(days[-1])}"
+                  + (f" AND game_date IN {date_set}" if date_set else ""))
+    view = None
+    if model.kind == "python":
+        frame = model.python(context if context is not None else engine, start, end)
+        view = f"_cs_frame_{id(frame):x}"
+        con.register(view, frame)
+        source = f"SELECT * FROM {view}"
+    else:
+        source = _render_with(model.sql, start, end, sql_dates, date_set)
     try:
-        _materialize(engine, model, start, end, new, context)
-        _check_output(engine, model, new, start, end)
-        fp = engine.fingerprint_expr(new)
-        expected_sql = (f"SELECT game_date, sum(expected)::BIGINT AS expected FROM ({render(model.expected, start, end)}) "
-                        f"GROUP BY 1") if model.expected else f"SELECT game_date, NULL::BIGINT AS expected FROM {dates}"
+        cols = _output_columns(engine, registry, model, source)
+        have = _table_columns(engine, model.table)
         with engine.transaction() as tx:
-            _ensure_table(engine, tx, model, new)
-            tx.execute(f"DELETE FROM {model.table} WHERE game_date BETWEEN ? AND ?", [start, end])
-            tx.execute(f"INSERT INTO {model.table} BY NAME SELECT * FROM {new}")
-            tx.execute("DELETE FROM ledger.partitions WHERE model = ? AND game_date BETWEEN ? AND ?",
-                       [model.name, start, end])
-            tx.execute(f"""
+            _ensure_table(tx, model, cols, have)
+            tx.execute(f"DELETE FROM {model.table} WHERE {in_targets}")
+            inserted = tx.execute(f"INSERT INTO {model.table} BY NAME {source}").fetchone()[0]
+            _check_grain(tx, model, in_targets)
+            fp = engine.fingerprint_expr(model.table, columns=cols)
+            expected_sql = (
+                f"SELECT game_date, sum(expected)::BIGINT AS expected FROM "
+                f"({_render_with(model.expected, start, end, sql_dates, date_set)}) GROUP BY 1"
+                if model.expected else f"SELECT game_date, NULL::BIGINT AS expected FROM {rel}")
+            if len(days) > FAST_UPSTREAM_FP_DATES:
+                from courtside.planner.upstream import upstream_fingerprint_fast_sql as upf
+            else:
+                upf = upstream_fingerprint_sql
+            tx.execute("DELETE FROM ledger.partitions WHERE model = ? AND " + in_targets, [model.name])
+            written = tx.execute(f"""
                 INSERT INTO ledger.partitions
                 SELECT ?, d.game_date, coalesce(s.rows, 0), e.expected, coalesce(s.fingerprint, '0'),
                        ?, uf.upstream_fingerprint, ?, now()
-                FROM {dates} d
+                FROM {rel} d
                 LEFT JOIN (SELECT game_date, count(*) AS rows, CAST(sum({fp}::HUGEINT) AS VARCHAR) AS fingerprint
-                           FROM {new} t GROUP BY game_date) s ON s.game_date = d.game_date
+                           FROM {model.table} t WHERE {in_targets} GROUP BY game_date) s ON s.game_date = d.game_date
                 LEFT JOIN ({expected_sql}) e ON e.game_date = d.game_date
-                LEFT JOIN ({upstream_fingerprint_sql(model, dates)}) uf ON uf.game_date = d.game_date""",
-                       [model.name, model.code_version, run_id])
-            rows, expected, n = tx.execute(
-                "SELECT coalesce(sum(rows), 0), coalesce(sum(expected_rows), 0), count(*) FROM ledger.partitions "
-                "WHERE model = ? AND game_date BETWEEN ? AND ?", [model.name, start, end]).fetchone()
+                LEFT JOIN ({upf(model, rel)}) uf ON uf.game_date = d.game_date
+                RETURNING rows, expected_rows""", [model.name, model.code_version, run_id]).fetchall()
+            rows = sum(r[0] for r in written)
+            if rows != inserted:
+                # Rows the statement produced outside the target dates (or with no game_date) landed
+                # beside other partitions: roll everything back and say so.
+                raise ModelError(f"model `{model.name}` produced {inserted - rows} rows outside "
+                                 f"{_describe(days)} (or with a NULL game_date)")
+            expected = sum(r[1] or 0 for r in written)
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {new}")
-        con.execute(f"DROP TABLE IF EXISTS {dates}")
-    return BuildResult(model.name, start, end, int(n), int(rows), int(expected), time.perf_counter() - t0)
-
-
-def _materialize(engine, model: Model, start, end, new: str, context) -> None:
-    con = engine.con
-    if model.kind == "python":
-        frame = model.python(context if context is not None else engine, start, end)
-        view = f"{new}_df"
-        con.register(view, frame)
-        try:
-            con.execute(f"CREATE TEMP TABLE {new} AS SELECT * FROM {view}")
-        finally:
+        if view is not None:
             con.unregister(view)
-    else:
-        con.execute(f"CREATE TEMP TABLE {new} AS {render(model.sql, start, end)}")
+        if tmp is not None:
+            con.execute(f"DROP TABLE IF EXISTS {tmp}")
+    return BuildResult(model.name, start, end, len(written), int(rows), int(expected), time.perf_counter() - t0)
 
 
-def _check_output(engine, model: Model, new: str, start, end) -> None:
-    cols = {row[0] for row in engine.fetchall(f"DESCRIBE {new}")}
-    if "game_date" not in cols:
+def _describe(days: list[dt.date]) -> str:
+    return f"{days[0]}..{days[-1]}" if len(days) > 1 else str(days[0])
+
+
+def _render_with(sql: str, start: dt.date, end: dt.date, sql_dates, date_set: str | None) -> str:
+    """render(), with `$dates` pointing at the relation of the target dates when there is one."""
+    if date_set is not None and "$dates" in sql:
+        sql = sql.replace("$dates", date_set)
+    return render(sql, start, end, sql_dates)
+
+
+def _output_columns(engine, registry: Registry, model: Model, source: str) -> list[tuple[str, str]]:
+    """(name, type) of what the statement produces: bound, not run. A SQL model's shape follows from its
+    code and its ancestors' code (their tables' shapes), so it is bound once per process and engine."""
+    key = None
+    if model.kind == "sql":
+        key = (model.name, model.code_version, tuple(registry[a].code_version for a in registry.ancestors(model.name)))
+        cache = engine.__dict__.setdefault("_cs_output_columns", {})
+        if key in cache:
+            return cache[key]
+    cols = [(c, t) for c, t, *_ in engine.fetchall(f"DESCRIBE {source}")]
+    if "game_date" not in {c for c, _ in cols}:
         raise ModelError(f"model `{model.name}` produced no `game_date` column")
-    outside = engine.scalar(f"SELECT count(*) FROM {new} WHERE game_date NOT BETWEEN ? AND ? OR game_date IS NULL",
-                            [start, end])
-    if outside:
-        raise ModelError(f"model `{model.name}` produced {outside} rows outside {start}..{end}")
-    if model.grain:
-        keys = ", ".join(f'"{k}"' for k in model.grain)
-        dup = engine.fetchone(f"SELECT {keys}, count(*) FROM {new} GROUP BY ALL HAVING count(*) > 1 LIMIT 1")
-        if dup:
-            raise ModelError(f"model `{model.name}` broke its grain ({', '.join(model.grain)}): "
-                             f"{dup[:-1]} appears {dup[-1]} times")
+    if key is not None:
+        cache[key] = cols
+    return cols
 
 
-def _ensure_table(engine, tx, model: Model, new: str) -> None:
+def _check_grain(tx, model: Model, in_targets: str) -> None:
+    """The grain is unique over the partitions just written (the rest of the table is untouched)."""
+    if not model.grain:
+        return
+    keys = ", ".join(f'"{k}"' for k in model.grain)
+    dup = tx.execute(f"SELECT {keys}, count(*) FROM {model.table} WHERE {in_targets} "
+                     f"GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchone()
+    if dup:
+        raise ModelError(f"model `{model.name}` broke its grain ({', '.join(model.grain)}): "
+                         f"{dup[:-1]} appears {dup[-1]} times")
+
+
+def _table_columns(engine, table: str) -> list[tuple[str, str]] | None:
+    """(name, type) of the table, None if it does not exist. Asked outside the transaction: a failed
+    statement inside one would abort it."""
+    try:
+        return [(c, t) for c, t, *_ in engine.fetchall(f"DESCRIBE {table}")]
+    except Exception as exc:
+        if "does not exist" in str(exc):
+            return None
+        raise
+
+
+def _ensure_table(tx, model: Model, cols: list[tuple[str, str]], have: list[tuple[str, str]] | None) -> None:
     """Create the model's table from the result's shape; a changed shape resets the table and its ledger."""
-    new_cols = [(c, t) for c, t, *_ in engine.fetchall(f"DESCRIBE {new}")]
-    if engine.table_exists(model.table):
-        if [(c, t) for c, t in engine.columns(model.table)] == new_cols:
-            return
+    if have == cols:
+        return
+    if have is not None:
         tx.execute(f"DROP TABLE {model.table}")
         tx.execute("DELETE FROM ledger.partitions WHERE model = ?", [model.name])
-    tx.execute(f"CREATE TABLE {model.table} AS SELECT * FROM {new} WHERE false")
+    columns = ", ".join(f'"{c}" {t}' for c, t in cols)
+    tx.execute(f"CREATE TABLE {model.table} ({columns})")
