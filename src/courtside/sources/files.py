@@ -170,10 +170,12 @@ def source_view(spec: FileSpec, relation: str, select_sql: str) -> str:
     inner = f"SELECT * REPLACE ({spec.prepare}) FROM {relation}" if spec.prepare else f"SELECT * FROM {relation}"
     casts = "".join(f", TRY_CAST(t.{q(c)} AS DOUBLE) AS {q(c + '#num')}" for c in refs(_NUM_REF))
     names = refs(_LOOKUP_REF)
-    joins = "".join(f""" LEFT JOIN (SELECT v, player_lookup(v) AS k FROM (SELECT DISTINCT {q(c)} AS v FROM _text))
+    # The text relation is written out in each place rather than shared as a CTE: a CTE used twice is
+    # materialized, i.e. every text column copied, where the name lists need one column only.
+    joins = "".join(f""" LEFT JOIN (SELECT v, player_lookup(v) AS k FROM (SELECT DISTINCT {q(c)} AS v FROM ({inner})))
                            l{i} ON l{i}.v = t.{q(c)}""" for i, c in enumerate(names))
     looked = "".join(f", l{i}.k AS {q(c + '#lookup')}" for i, c in enumerate(names))
-    return f"WITH _text AS ({inner}) SELECT t.*{casts}{looked} FROM _text t{joins}"
+    return f"SELECT t.*{casts}{looked} FROM ({inner}) t{joins}"
 
 
 def lookup(col: str) -> str:

@@ -34,6 +34,7 @@ FAMILIES: tuple[tuple[str, tuple[FileSpec, ...]], ...] = (
     ("game_lines", game_lines.SPECS),
 )
 BOX_FAMILIES = {"schedule", "team_boxscores", "player_boxscores"}
+READ_AHEAD = 4  # specs parsed ahead of the one being written (bounds memory)
 
 # The raw source models tracked in the ledger (model name == table name).
 SOURCE_MODELS = ("raw.schedule", "raw.team_boxscores", "raw.player_boxscores", "raw.shots",
@@ -81,16 +82,19 @@ def load_all(engine, data_dir: str | Path, console: Console | None = None, run_i
     progress = console.progress(sum(len(files) for *_, files in batches), "loading sources")
     index = _GameIndex(engine)
     known = loaded_shas(engine)
-    # One worker reads, hashes and parses the next spec's files while DuckDB stages the current one
-    # (zlib, hashlib and the Arrow CSV reader release the GIL); at most two specs are in memory.
+    # One worker reads, hashes and parses files ahead of the SQL (zlib, hashlib and the Arrow CSV
+    # reader release the GIL), up to READ_AHEAD specs beyond the one being written.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="courtside-read") as pool:
-        def submit(i: int) -> list[Future]:
-            _, spec, files = batches[i]
-            return [pool.submit(read_file, spec, path, rel, known.get((rel, spec.target))) for path, rel in files]
+        futures: list[list[Future]] = []
 
-        ahead = submit(0) if batches else []
+        def submit_up_to(last: int) -> None:
+            for _, spec, files in batches[len(futures): last + 1]:
+                futures.append([pool.submit(read_file, spec, path, rel, known.get((rel, spec.target)))
+                                for path, rel in files])
+
         for i, (family, spec, files) in enumerate(batches):
-            current, ahead = ahead, (submit(i + 1) if i + 1 < len(batches) else [])
+            submit_up_to(i + READ_AHEAD)
+            current, futures[i] = futures[i], []
             parsed = [f.result() for f in current]
             changed = [p for p in parsed if p is not None]
             if changed:
