@@ -67,6 +67,19 @@ def record_batch(engine, run_id, model, start, end, n_dates, rows, expected, sec
     )
 
 
+def record_batches(engine, run_id, rows: list[tuple]) -> None:
+    """Many batches in one statement: (model, start, end, n_dates, rows, expected, seconds, outcome, error)."""
+    if not rows:
+        return
+    cols = list(zip(*rows))
+    engine.execute(
+        "INSERT INTO ledger.batches SELECT ?, unnest(?::VARCHAR[]), unnest(?::DATE[]), unnest(?::DATE[]), "
+        "unnest(?::INTEGER[]), unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::DOUBLE[]), unnest(?::VARCHAR[]), "
+        "unnest(?::VARCHAR[]), now()",
+        [run_id, *[list(c) for c in cols]],
+    )
+
+
 def partitions(engine, model: str | None = None) -> list[dict]:
     where, params = ("WHERE model = ?", [model]) if model else ("", [])
     return engine.fetch_dicts(f"SELECT * FROM ledger.partitions {where} ORDER BY model, game_date", params)

@@ -22,6 +22,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
+from courtside.build import uses_dates
 from courtside.dates import contiguous_runs
 from courtside.errors import PlanError
 from courtside.models.registry import Registry, Window
@@ -52,6 +53,9 @@ class Batch:
     depends_on: tuple[int, ...]
     p50: float
     p90: float
+    # The executor runs the batches of one group as ONE statement (same model; their dates together
+    # are contiguous, or the model's SQL takes `$dates`): one fixed cost instead of one per batch.
+    group: int | None = None
 
     @property
     def n_dates(self) -> int:
@@ -180,13 +184,10 @@ def make_plan(engine, registry: Registry, target, scope: Scope, *, force: bool =
         if not added:
             break
     batches = _batches(registry, models, cov, planned, max_batch_dates)
+    batches = _group(registry, batches, cov.calendar, max_batch_dates)
     est = estimator or Estimator.from_ledger(engine, models)
     batches = _estimate(est, batches)
-    durs = {b.id: b.p50 for b in batches}
-    deps = {b.id: b.depends_on for b in batches}
-    mods = {b.id: b.model for b in batches}
-    eta50 = simulate(durs, deps, mods, workers)
-    eta90 = simulate({b.id: b.p90 for b in batches}, deps, mods, workers)
+    eta50, eta90 = _eta(batches, workers)
     actions = tuple(Action(m, d, cov.cell(m, d).status, r) for m in models for d, r in sorted(planned[m].items()))
     outside = sum(1 for a in actions if a.game_date not in in_scope)
     return Plan(
@@ -354,6 +355,52 @@ def _lowest_read(window: Window, first: dt.date, cal) -> dt.date:
     if window.kind == "days_before":
         return first - dt.timedelta(days=window.days)
     return dt.date.min
+
+
+def _group(registry, batches: list[Batch], cal, max_batch_dates) -> list[Batch]:
+    """Which batches the executor runs together as one statement (see Batch.group).
+
+    Per model: every batch when its SQL takes `$dates`; else chains of batches whose dates together
+    are contiguous game dates (e.g. one season's batch after the other's). Not for Python models (ML
+    trains per batch), nor when the caller asked for small batches (max_batch_dates).
+    """
+    days = sorted(cal)
+    nxt = {a: b for a, b in zip(days, days[1:])}
+    group_of: dict[int, int] = {}
+    by_model: dict[str, list[Batch]] = {}
+    for b in batches:
+        by_model.setdefault(b.model, []).append(b)
+    for m, bs in by_model.items():
+        model = registry[m]
+        if max_batch_dates or model.kind != "sql":
+            continue
+        if uses_dates(model):
+            for b in bs:
+                group_of[b.id] = bs[0].id
+            continue
+        chains: list[list[Batch]] = []
+        for b in sorted(bs, key=lambda b: b.start):
+            if chains and nxt.get(chains[-1][-1].end) == b.start:
+                chains[-1].append(b)
+            else:
+                chains.append([b])
+        for chain in chains:
+            for b in chain:
+                group_of[b.id] = min(x.id for x in chain)
+    return [dataclasses.replace(b, group=group_of.get(b.id, b.id)) for b in batches]
+
+
+def _eta(batches: list[Batch], workers: int) -> tuple[float, float]:
+    """Simulated wall time of the groups (each one statement: its batches' durations add up)."""
+    members: dict[int, list[Batch]] = {}
+    for b in batches:
+        members.setdefault(b.group if b.group is not None else b.id, []).append(b)
+    group_of = {b.id: g for g, bs in members.items() for b in bs}
+    deps = {g: tuple(sorted({group_of[d] for b in bs for d in b.depends_on} - {g})) for g, bs in members.items()}
+    mods = {g: bs[0].model for g, bs in members.items()}
+    eta50 = simulate({g: sum(b.p50 for b in bs) for g, bs in members.items()}, deps, mods, workers)
+    eta90 = simulate({g: sum(b.p90 for b in bs) for g, bs in members.items()}, deps, mods, workers)
+    return eta50, eta90
 
 
 def _estimate(est: Estimator, batches: list[Batch]) -> list[Batch]:

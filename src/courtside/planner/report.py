@@ -89,7 +89,10 @@ def plan_headline(plan: Plan) -> str:
     defaults = [m for m, s in plan.estimate_source.items() if s.startswith("default")]
     est = (f"; ETA for {', '.join(defaults)} from the default (0.05 s/batch + 4 ms/date, no history yet)"
            if defaults else "")
-    text = (f"Plan for `{plan.target}` ({', '.join(plan.target_models)}): {len(plan.batches)} batches, "
+    groups = len({b.group if b.group is not None else b.id for b in plan.batches})
+    together = f" (run as {groups} statements: batches of a model run together where they can)" \
+        if groups < len(plan.batches) else ""
+    text = (f"Plan for `{plan.target}` ({', '.join(plan.target_models)}): {len(plan.batches)} batches{together}, "
             f"{plan.n_partitions} partitions to build, {plan.skipped_complete} already complete. "
             f"ETA p50 {plan.eta_p50:.1f}s, p90 {plan.eta_p90:.1f}s on {plan.workers} worker(s){est}.")
     if plan.outside_scope:
