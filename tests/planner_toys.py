@@ -6,6 +6,7 @@ team. The DAG exercises every window kind:
   raw.player_boxscores -> toy_player_games (same_date)
   toy_player_games -> toy_season_avg (season_before) -> toy_composite (same_date) -> toy_history (all_before)
   toy_player_games -> toy_recent (days_before 5)      -> toy_composite (same_date)
+  (toy_composite's SQL takes `$dates`: scattered dates of it are built in one statement)
   toy_player_games -> toy_flaky (python; fails while env TOY_FAIL_ON names a date in its batch) -> toy_after_flaky
 
 Usable from a subprocess: `courtside backfill --models tests/planner_toys.py ...`.
@@ -63,7 +64,7 @@ COMPOSITE = Model(
     COMP, "precompute", ("game_date", "player_id"),
     sql="""SELECT a.game_date, a.player_id, ROUND(coalesce(a.pts_avg, 0) + r.pts_5d / 10.0, 4) AS score
            FROM precompute.toy_season_avg a JOIN precompute.toy_recent r USING (game_date, player_id)
-           WHERE a.game_date BETWEEN $start AND $end""",
+           WHERE a.game_date BETWEEN $start AND $end AND a.game_date IN $dates""",
     edges=(Edge(AVG, Window.same_date()), Edge(RECENT, Window.same_date())),
     expected="SELECT game_date, count(*) AS expected FROM precompute.toy_season_avg "
              "WHERE game_date BETWEEN $start AND $end GROUP BY 1")

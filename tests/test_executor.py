@@ -261,3 +261,26 @@ def test_status_and_validate_commands_json(tmp_path):
     out = subprocess.run([*CLI, "validate", "-m", T.PG, *common], capture_output=True, text=True, check=True).stdout
     rows = json.loads(out)
     assert [(r["season"], r["dates"], r["rows"], r["duplicates"]) for r in rows] == [("2023-24", 30, 360, 0)]
+
+
+def test_scattered_gaps_run_as_one_statement_per_model(engine, clean_fingerprints):
+    reg = T.registry()
+    assert execute(engine, reg, make_plan(engine, reg, ALL, Scope())).outcome == "ok"
+    gaps = [dt.date(2022, 10, 21), dt.date(2022, 11, 5), dt.date(2023, 4, 22), dt.date(2023, 10, 25)]
+    engine.execute(f"DELETE FROM {T.COMP} WHERE list_contains(?::DATE[], game_date)", [gaps])
+    engine.execute("DELETE FROM ledger.partitions WHERE model = ? AND list_contains(?::DATE[], game_date)", [T.COMP, gaps])
+    plan = make_plan(engine, reg, ALL, Scope())
+    comp = [b for b in plan.batches if b.model == T.COMP]
+    # the plan still shows contiguous batches with their reasons; the executor runs them together
+    assert [b.dates for b in comp] == [(d,) for d in sorted(gaps, reverse=True)] or \
+        sorted(d for b in comp for d in b.dates) == gaps
+    assert all(b.reasons == (("missing", 1),) for b in comp) and len({b.group for b in comp}) == 1
+    run = execute(engine, reg, plan)
+    assert run.outcome == "ok" and run.count("ok") == len(plan.batches)
+    written = engine.fetchall("SELECT DISTINCT written_at FROM ledger.partitions WHERE model = ? "
+                              "AND list_contains(?::DATE[], game_date)", [T.COMP, gaps])
+    assert len(written) == 1  # one transaction wrote all four dates
+    assert engine.scalar("SELECT count(*) FROM ledger.batches WHERE run_id = ? AND model = ?",
+                         [run.run_id, T.COMP]) == len(comp)
+    assert fingerprints(engine) == clean_fingerprints
+    no_duplicates(engine)
