@@ -51,10 +51,16 @@ class Estimator:
 
     @classmethod
     def from_ledger(cls, engine, models: list[str]) -> "Estimator":
+        # One observation per statement that ran: the batches the executor built together were
+        # recorded in one INSERT (same run, model and finished_at), each with its share of the time.
         rows = engine.fetchall("""
             SELECT model, n_dates, expected_rows, seconds FROM (
-              SELECT *, row_number() OVER (PARTITION BY model ORDER BY finished_at DESC) AS k
-              FROM ledger.batches WHERE outcome = 'ok' AND seconds IS NOT NULL AND list_contains(?, model))
+              SELECT *, row_number() OVER (PARTITION BY model ORDER BY finished_at DESC) AS k FROM (
+                SELECT run_id, model, finished_at, sum(n_dates) AS n_dates,
+                       CASE WHEN count(expected_rows) = count(*) THEN sum(expected_rows) END AS expected_rows,
+                       sum(seconds) AS seconds
+                FROM ledger.batches WHERE outcome = 'ok' AND seconds IS NOT NULL AND list_contains(?, model)
+                GROUP BY ALL))
             WHERE k <= ? ORDER BY model""", [models, HISTORY])
         by_model: dict[str, list[tuple[int, int | None, float]]] = {}
         for model, n, exp, sec in rows:

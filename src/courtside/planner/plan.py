@@ -404,11 +404,21 @@ def _eta(batches: list[Batch], workers: int) -> tuple[float, float]:
 
 
 def _estimate(est: Estimator, batches: list[Batch]) -> list[Batch]:
-    out = []
+    """Each group is one statement: estimated once for its total size, then shared by its batches in
+    proportion to their size (as the executor records their timings)."""
+    members: dict[int, list[Batch]] = {}
     for b in batches:
-        p50, p90 = est.batch(b.model, b.n_dates, b.expected_rows)
-        out.append(dataclasses.replace(b, p50=round(p50, 4), p90=round(p90, 4)))
-    return out
+        members.setdefault(b.group if b.group is not None else b.id, []).append(b)
+    share: dict[int, tuple[float, float]] = {}
+    for bs in members.values():
+        rows = None if any(b.expected_rows is None for b in bs) else sum(b.expected_rows for b in bs)
+        p50, p90 = est.batch(bs[0].model, sum(b.n_dates for b in bs), rows)
+        by_rows = all(b.expected_rows for b in bs)
+        size = {b.id: (b.expected_rows if by_rows else b.n_dates) for b in bs}
+        total = sum(size.values()) or 1
+        for b in bs:
+            share[b.id] = (p50 * size[b.id] / total, p90 * size[b.id] / total)
+    return [dataclasses.replace(b, p50=round(share[b.id][0], 4), p90=round(share[b.id][1], 4)) for b in batches]
 
 
 def _d(x) -> dt.date:
