@@ -39,6 +39,7 @@ class BuildResult:
     rows: int
     expected: int
     seconds: float
+    per_date: tuple[tuple[dt.date, int, int | None], ...] = ()   # (game_date, rows, expected rows)
 
 
 def _date(d: dt.date) -> str:
@@ -238,20 +239,21 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
                            FROM {model.table} t WHERE {in_targets} GROUP BY game_date) s ON s.game_date = d.game_date
                 LEFT JOIN ({expected_sql}) e ON e.game_date = d.game_date
                 LEFT JOIN ({upf(model, rel)}) uf ON uf.game_date = d.game_date
-                RETURNING rows, expected_rows""", [model.name, model.code_version, run_id]).fetchall()
-            rows = sum(r[0] for r in written)
+                RETURNING game_date, rows, expected_rows""", [model.name, model.code_version, run_id]).fetchall()
+            rows = sum(r[1] for r in written)
             if rows != inserted:
                 # Rows the statement produced outside the target dates (or with no game_date) landed
                 # beside other partitions: roll everything back and say so.
                 raise ModelError(f"model `{model.name}` produced {inserted - rows} rows outside "
                                  f"{_describe(days)} (or with a NULL game_date)")
-            expected = sum(r[1] or 0 for r in written)
+            expected = sum(r[2] or 0 for r in written)
     finally:
         if view is not None:
             con.unregister(view)
         if tmp is not None:
             con.execute(f"DROP TABLE IF EXISTS {tmp}")
-    return BuildResult(model.name, start, end, len(written), int(rows), int(expected), time.perf_counter() - t0)
+    return BuildResult(model.name, start, end, len(written), int(rows), int(expected), time.perf_counter() - t0,
+                       tuple(sorted(written)))
 
 
 def _describe(days: list[dt.date]) -> str:
