@@ -241,9 +241,6 @@ def _diff(model: str, cols: list[str], grain: tuple[str, ...], full: list[tuple]
 # Known failures, found by this test and reported to the models' owners (strict: a fix turns them red
 # until the entry is removed). Nothing here is tolerated silently; each names its cause.
 KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    ("precompute.player_daily_cache", "2023-24 mid-season (PRA props)"):
-        "usage_rate_season differs by 1e-4 on one row: avg of rounded doubles lands on a ROUND(.., 4) "
-        "boundary and the summation order differs with the data size (determinism, not a leak)",
 }
 
 

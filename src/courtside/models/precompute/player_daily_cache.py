@@ -24,37 +24,44 @@ WITH targets AS (
     FROM analytics.upcoming_player_game_context u
     WHERE u.game_date BETWEEN $start AND $end
 ),
-pgs AS (
-    SELECT * FROM analytics.player_game_summary
+box AS MATERIALIZED (  -- the targets' box-score rows of their seasons before $end: only the columns read
+    SELECT player_id, season, game_date, is_dnp,
+           NOT is_dnp AND (coalesce(minutes, 0) > 0 OR coalesce(pts, 0) > 0) AS played,
+           pts, reb, ast, minutes, fg3m, fg3a, ftm,
+           CASE WHEN has_attempts THEN usage_rate END AS usage_ok,
+           CASE WHEN has_attempts THEN pts END AS pts_att, CASE WHEN has_attempts THEN fga END AS fga_att,
+           CASE WHEN has_attempts THEN fta END AS fta_att
+    FROM analytics.player_game_summary
     WHERE game_date < $end AND season IN (SELECT DISTINCT season FROM targets)
       AND player_id IN (SELECT player_id FROM targets)  -- a one-date batch windows ~200 players, not the league
 ),
 played AS (
-    SELECT p.*,
+    SELECT *,
            CASE WHEN reb IS NOT NULL AND ast IS NOT NULL THEN pts + reb + ast END AS pra_full,
-           CASE WHEN has_attempts THEN usage_rate END AS usage_ok,
-           CASE WHEN has_attempts THEN pts END AS pts_att, CASE WHEN has_attempts THEN fga END AS fga_att,
-           CASE WHEN has_attempts THEN fta END AS fta_att, CASE WHEN fg3a IS NOT NULL THEN fg3m END AS fg3m_ok,
+           CASE WHEN fg3a IS NOT NULL THEN fg3m END AS fg3m_ok,
            CASE WHEN ftm IS NOT NULL THEN pts END AS pts_with_ft,
+           -- usage rates are 4-decimal values: summed exactly, so the season mean is rounded once, the same
+           -- whatever range is built (a double running mean depended on the summation order)
+           usage_ok::DECIMAL(18, 4) AS usage_exact,
            row_number() OVER (PARTITION BY player_id, season ORDER BY game_date) AS game_index
-    FROM pgs p
-    WHERE NOT is_dnp AND (coalesce(minutes, 0) > 0 OR coalesce(pts, 0) > 0)
+    FROM box
+    WHERE played
 ),
-after_game AS (
-    SELECT player_id, season, game_date,
-           count(*) OVER s AS games_played_season,
+after_game AS (  -- the player's state after each played game: L3/L5/L10 and season to date
+    SELECT player_id, season, game_index,
+           game_index AS games_played_season,  -- = count(*) over the season frame
            avg(pts) OVER s AS points_avg_season,
            avg(minutes) OVER s AS minutes_avg_season,
            avg(reb) OVER s AS reb_avg_season, avg(ast) OVER s AS ast_avg_season,
            avg(fg3m_ok) OVER s AS fg3m_avg_season,
-           avg(usage_ok) OVER s AS usage_rate_season,
+           sum(usage_exact) OVER s AS usage_sum_season, count(usage_exact) OVER s AS usage_games_season,
            avg(pts) OVER l3 AS points_avg_last_3,
            avg(pts) OVER l5 AS points_avg_last_5,
            avg(pts) OVER (PARTITION BY player_id, season ORDER BY game_date
                           ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS pts_newest_2,
            avg(pts) OVER (PARTITION BY player_id, season ORDER BY game_date
                           ROWS BETWEEN 4 PRECEDING AND 2 PRECEDING) AS pts_older_3,
-           count(*) OVER l10 AS games_in_last_10,
+           least(game_index, 10) AS games_in_last_10,  -- = count(*) over the L10 frame
            avg(pts) OVER l10 AS points_avg_last_10,
            stddev_samp(pts) OVER l10 AS points_std_last_10,
            regr_slope(pts, game_index) OVER l10 AS points_slope_last_10,
@@ -76,13 +83,17 @@ after_game AS (
            l5 AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 4 PRECEDING AND CURRENT ROW),
            l10 AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
 ),
--- DNP rate over the player's last 10 box-score rows (DNP included), as in original feature 33
+-- per box-score row (DNP included): played games so far this season, and the DNP rate over the last 10
+-- rows (original feature 33). The last row before D gives both to a target: one as-of join, and the
+-- played-game count then keys the player's state by equality.
 appearances AS (
     SELECT player_id, season, game_date,
-           count(*) OVER w AS box_rows_last_10,
-           avg(CASE WHEN is_dnp THEN 1.0 ELSE 0.0 END) OVER w AS dnp_rate_last_10
-    FROM pgs
-    WINDOW w AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
+           count(*) FILTER (WHERE played) OVER (PARTITION BY player_id, season ORDER BY game_date
+                                                ROWS UNBOUNDED PRECEDING) AS n_played,
+           count(*) OVER w10 AS box_rows_last_10,
+           avg(CASE WHEN is_dnp THEN 1.0 ELSE 0.0 END) OVER w10 AS dnp_rate_last_10
+    FROM box
+    WINDOW w10 AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
 ),
 team_after_game AS (
     SELECT team_abbr, season, game_date,
@@ -94,15 +105,21 @@ team_after_game AS (
       AND team_abbr IN (SELECT team_abbr FROM targets)
     WINDOW w AS (PARTITION BY team_abbr, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
 ),
+team_form AS (  -- as of each (date, team) of the targets: a few thousand rows, not one per player
+    SELECT d.game_date, d.team_abbr, tm.team_games_last_10, tm.team_pace_last_10, tm.team_off_rating_last_10
+    FROM (SELECT DISTINCT game_date, season, team_abbr FROM targets) d
+    ASOF LEFT JOIN team_after_game tm
+      ON tm.team_abbr = d.team_abbr AND tm.season = d.season AND d.game_date > tm.game_date
+),
 joined AS (
     SELECT t.game_date, t.season, t.player_id, t.team_abbr, t.opponent_abbr,
-           coalesce(a.games_played_season, 0) AS gps, a.* EXCLUDE (player_id, season, game_date), r.box_rows_last_10, r.dnp_rate_last_10,
+           coalesce(a.games_played_season, 0) AS gps, a.* EXCLUDE (player_id, season, game_index),
+           r.box_rows_last_10, r.dnp_rate_last_10,
            tm.team_games_last_10, tm.team_pace_last_10, tm.team_off_rating_last_10
     FROM targets t
-    ASOF LEFT JOIN after_game a ON a.player_id = t.player_id AND a.season = t.season AND t.game_date > a.game_date
     ASOF LEFT JOIN appearances r ON r.player_id = t.player_id AND r.season = t.season AND t.game_date > r.game_date
-    ASOF LEFT JOIN team_after_game tm
-      ON tm.team_abbr = t.team_abbr AND tm.season = t.season AND t.game_date > tm.game_date
+    LEFT JOIN after_game a ON a.player_id = t.player_id AND a.season = t.season AND a.game_index = r.n_played
+    LEFT JOIN team_form tm ON tm.game_date = t.game_date AND tm.team_abbr = t.team_abbr
 )
 SELECT game_date, player_id, season, team_abbr, opponent_abbr,
        ROUND(points_avg_last_3, 4) AS points_avg_last_3,
@@ -121,7 +138,9 @@ SELECT game_date, player_id, season, team_abbr, opponent_abbr,
        ROUND(ppm_avg_last_10, 4) AS ppm_avg_last_10,
        ROUND(CASE WHEN usage_games_last_10 > 0 THEN usage_rate_last_10 END, 4) AS usage_rate_last_10,
        coalesce(usage_games_last_10, 0)::INTEGER AS usage_games_last_10,
-       ROUND(usage_rate_season, 4) AS usage_rate_season,
+       -- exact mean in ten-thousandths, rounded half away from zero once: the value ROUND(.., 4) means
+       (sign(usage_sum_season) * ((2 * abs(usage_sum_season * 10000)::HUGEINT + usage_games_season)
+                                  // (2 * usage_games_season)) / 10000.0)::DOUBLE AS usage_rate_season,
        ROUND(ts_pct_last_10, 4) AS ts_pct_last_10,
        gps::INTEGER AS games_played_season,
        coalesce(games_in_last_10, 0)::INTEGER AS games_in_last_10,
