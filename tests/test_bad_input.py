@@ -194,10 +194,12 @@ def test_a_file_failing_in_sql_is_refused_by_name_and_the_others_load(tmp_path, 
     from courtside.sources.stage import load_files, read_file
 
     # a strict CAST (not TRY_CAST) fails the whole statement on a bad value
+    select = team_boxes._team_log_select(1)
+    game_id = '"GAME_ID#gid" AS game_id'
+    assert game_id in select
+    strict = select.replace(game_id, "CAST(CAST(GAME_ID AS BIGINT) AS VARCHAR) AS game_id")
     spec = FileSpec("strict", f"{DJP}/games_*.csv.gz", "raw.team_boxscore_sources", team_boxes.SPECS[0].required,
-                    lambda s: team_boxes._team_log_select(1).replace("_gid(GAME_ID) AS game_id",
-                                                                     "CAST(CAST(GAME_ID AS BIGINT) AS VARCHAR) AS game_id"),
-                    team_boxes.KEY)
+                    lambda s: strict, team_boxes.KEY)
     ok_rel, bad_rel = f"{DJP}/games_2022-23.csv.gz", f"{DJP}/games_2023-24.csv.gz"
     write_gz(data / ok_rel, GAMES_HEADER, [r.replace("0022300", "0022200") for r in GAMES])
     wh = tmp_path / "w.duckdb"

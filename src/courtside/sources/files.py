@@ -153,34 +153,49 @@ def _csv_rows(text: str):
 
 
 _NUM_REF = re.compile(r'"((?:[^"]|"")+)#num"')
-_LOOKUP_REF = re.compile(r'"((?:[^"]|"")+)#lookup"')
+
+# Functions of one text value that `source_view` computes once per distinct value and joins back:
+# source columns repeat a few values (names, team codes, dates, game ids) over many rows.
+PER_VALUE = {
+    "lookup": "player_lookup(v)",                            # regex-heavy name normalisation
+    "abbr": "_abbr(v)",                                      # team code or full name -> abbreviation
+    "gid": "_gid(v)",                                        # game id left-padded to 10
+    "mdy": "CAST(try_strptime(v, '%m-%d-%Y') AS DATE)",      # MM-DD-YYYY date
+    "opp": "_matchup_opp(v)",                                # "BOS @ NYK" -> NYK
+    "mteam": "_matchup_team(v)",                             # "BOS @ NYK" -> BOS
+}
+_PER_VALUE_REF = re.compile(r'"((?:[^"]|"")+)#(' + "|".join(PER_VALUE) + r')"')
 
 
 def source_view(spec: FileSpec, relation: str, select_sql: str) -> str:
     """The text table plus derived columns the select refers to, each computed once:
 
     - `"COL#num"` (from `num()`): TRY_CAST(COL AS DOUBLE), instead of once in every value and check;
-    - `"COL#lookup"` (from `lookup()`): player_lookup(COL), computed per distinct name (a few
-      hundred per file) and joined back, since the normalisation is regex-heavy.
+    - `"COL#fn"` (from `per_value(COL, fn)`, e.g. `lookup()`): a PER_VALUE function of COL, computed
+      per distinct value (tens to a few thousand per file) and joined back.
     `spec.prepare` (a REPLACE list) cleans text columns first.
     """
-    def refs(pattern: re.Pattern) -> list[str]:
-        return sorted({m.group(1).replace('""', '"') for m in pattern.finditer(select_sql)})
-
+    nums = sorted({m.group(1).replace('""', '"') for m in _NUM_REF.finditer(select_sql)})
+    derived = sorted({(m.group(1).replace('""', '"'), m.group(2)) for m in _PER_VALUE_REF.finditer(select_sql)})
     inner = f"SELECT * REPLACE ({spec.prepare}) FROM {relation}" if spec.prepare else f"SELECT * FROM {relation}"
-    casts = "".join(f", TRY_CAST(t.{q(c)} AS DOUBLE) AS {q(c + '#num')}" for c in refs(_NUM_REF))
-    names = refs(_LOOKUP_REF)
+    casts = "".join(f", TRY_CAST(t.{q(c)} AS DOUBLE) AS {q(c + '#num')}" for c in nums)
     # The text relation is written out in each place rather than shared as a CTE: a CTE used twice is
-    # materialized, i.e. every text column copied, where the name lists need one column only.
-    joins = "".join(f""" LEFT JOIN (SELECT v, player_lookup(v) AS k FROM (SELECT DISTINCT {q(c)} AS v FROM ({inner})))
-                           l{i} ON l{i}.v = t.{q(c)}""" for i, c in enumerate(names))
-    looked = "".join(f", l{i}.k AS {q(c + '#lookup')}" for i, c in enumerate(names))
-    return f"SELECT t.*{casts}{looked} FROM ({inner}) t{joins}"
+    # materialized, i.e. every text column copied, where a list of distinct values needs one column.
+    joins = "".join(f""" LEFT JOIN (SELECT v, {PER_VALUE[fn]} AS k FROM (SELECT DISTINCT {q(c)} AS v FROM ({inner})))
+                           l{i} ON l{i}.v = t.{q(c)}""" for i, (c, fn) in enumerate(derived))
+    values = "".join(f", l{i}.k AS {q(c + '#' + fn)}" for i, (c, fn) in enumerate(derived))
+    return f"SELECT t.*{casts}{values} FROM ({inner}) t{joins}"
+
+
+def per_value(col: str, fn: str) -> str:
+    """PER_VALUE[fn] of col, computed once per distinct value by `source_view`."""
+    assert fn in PER_VALUE, fn
+    return q(f"{col}#{fn}")
 
 
 def lookup(col: str) -> str:
     """player_lookup(col), computed once per distinct name by `source_view`."""
-    return q(col + "#lookup")
+    return per_value(col, "lookup")
 
 
 # -- SQL helpers for validated casts ---------------------------------------------------------
@@ -222,4 +237,4 @@ def asdict(obj) -> dict:
 NO_GAME_REASON = ("CASE WHEN g.game_id IS NULL THEN 'no game found for ' || coalesce(s.TEAM_ABBREVIATION, '?') "
                   "|| ' on ' || coalesce(s.GAME_DATE, '?') || ' (' || coalesce(s.MATCHUP, '?') || ')' END")
 GAME_INDEX_JOIN = """FROM src s LEFT JOIN _game_index g
-          ON g.team_abbr = _abbr(s.TEAM_ABBREVIATION) AND g.game_date = TRY_CAST(s.GAME_DATE AS DATE)"""
+          ON g.team_abbr = s."TEAM_ABBREVIATION#abbr" AND g.game_date = TRY_CAST(s.GAME_DATE AS DATE)"""

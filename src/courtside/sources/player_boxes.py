@@ -9,7 +9,8 @@ Source ranks (lower = fuller, wins per (game_id, player_id)):
 
 from __future__ import annotations
 
-from courtside.sources.files import GAME_INDEX_JOIN, NO_GAME_REASON, FileSpec, lookup, missing, num, q, reasons
+from courtside.sources.files import (GAME_INDEX_JOIN, NO_GAME_REASON, FileSpec, lookup, missing, num, per_value, q,
+                                     reasons)
 from courtside.sources.teams import unknown_team
 
 TARGET = "raw.player_boxscore_sources"
@@ -51,32 +52,34 @@ def _nba_log(rank: int, *, id_col: str, pid: str, name: str, date_expr: str, dat
     stats, checks = _stats(NBA_COLS, "PTS", "PLUS_MINUS")
     mins, mins_check = _minutes_int("MIN")
     pid_expr, pid_check = num(pid, "BIGINT")
+    gid, opp = per_value(id_col, "gid"), per_value("MATCHUP", "opp")
     return f"""
-        SELECT _gid({q(id_col)}) AS game_id, {date_expr} AS game_date, _season({date_expr}) AS season,
-               coalesce(_season_type(_gid({q(id_col)})), '?') AS season_type,
+        SELECT {gid} AS game_id, {date_expr} AS game_date, _season({date_expr}) AS season,
+               coalesce(_season_type({gid}), '?') AS season_type,
                {pid_expr} AS player_id, {q(name)} AS player_name, {lookup(name)} AS player_lookup,
-               {team_expr} AS team_abbr, _matchup_opp(MATCHUP) AS opponent_abbr, _matchup_home(MATCHUP) AS is_home,
+               {team_expr} AS team_abbr, {opp} AS opponent_abbr, _matchup_home(MATCHUP) AS is_home,
                FALSE AS dnp, CAST(NULL AS VARCHAR) AS dnp_reason, {mins} AS minutes, {stats},
                'full' AS completeness, {rank} AS source_rank, _line,
                {reasons(missing(id_col), missing(pid), pid_check,
                         f"CASE WHEN {date_expr} IS NULL THEN '{date_col} ''' || coalesce({q(date_col)}, '') || ''' is not a date' END",
-                        team_check, "CASE WHEN _matchup_opp(MATCHUP) IS NULL THEN 'MATCHUP ''' || coalesce(MATCHUP, '') || ''' names no known opponent' END",
+                        team_check, f"CASE WHEN {opp} IS NULL THEN 'MATCHUP ''' || coalesce(MATCHUP, '') || ''' names no known opponent' END",
                         mins_check, *checks)} AS _reason,
-               coalesce(_season_type(_gid({q(id_col)})) IS NULL, FALSE) AS _skip
+               coalesce(_season_type({gid}) IS NULL, FALSE) AS _skip
         FROM src"""
 
 
 def _donjuanpond(spec: FileSpec) -> str:
     return _nba_log(1, id_col="GAME_ID", pid="PLAYER_ID", name="PLAYER_NAME",
                     date_expr="TRY_CAST(GAME_DATE AS DATE)", date_col="GAME_DATE",
-                    team_expr="_abbr(TEAM_ABBREVIATION)", team_check=unknown_team("TEAM_ABBREVIATION"))
+                    team_expr=per_value("TEAM_ABBREVIATION", "abbr"),
+                    team_check=unknown_team("TEAM_ABBREVIATION", per_value("TEAM_ABBREVIATION", "abbr")))
 
 
 def _rodgers(spec: FileSpec) -> str:
     return _nba_log(2, id_col="Game_ID", pid="Player_ID", name="PLAYER_NAME",
                     date_expr="CAST(try_strptime(GAME_DATE, '%b %d, %Y') AS DATE)", date_col="GAME_DATE",
-                    team_expr="_matchup_team(MATCHUP)",
-                    team_check="CASE WHEN _matchup_team(MATCHUP) IS NULL THEN 'MATCHUP ''' || coalesce(MATCHUP, '') || ''' names no known team' END")
+                    team_expr=per_value("MATCHUP", "mteam"),
+                    team_check=f"CASE WHEN {per_value('MATCHUP', 'mteam')} IS NULL THEN 'MATCHUP ''' || coalesce(MATCHUP, '') || ''' names no known team' END")
 
 
 # "MM:SS" (or a bare number of minutes) -> decimal minutes; blank on DNP rows.
@@ -117,7 +120,7 @@ def _meharpalbasi(spec: FileSpec) -> str:
                {pid_expr} AS player_id, s.PLAYER_NAME AS player_name, {lookup('PLAYER_NAME')} AS player_lookup,
                g.team_abbr, g.opponent_abbr, g.is_home, FALSE AS dnp, CAST(NULL AS VARCHAR) AS dnp_reason,
                {mins} AS minutes, {stats}, 'reduced' AS completeness, 3 AS source_rank, s._line,
-               {reasons(missing('PLAYER_ID'), pid_check, unknown_team('TEAM_ABBREVIATION'), mins_check, *checks,
+               {reasons(missing('PLAYER_ID'), pid_check, unknown_team('TEAM_ABBREVIATION', per_value('TEAM_ABBREVIATION', 'abbr')), mins_check, *checks,
                         NO_GAME_REASON)} AS _reason,
                FALSE AS _skip
         {GAME_INDEX_JOIN}

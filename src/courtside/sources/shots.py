@@ -7,7 +7,7 @@ the opponent is the other one. BASIC_ZONE is normalised to six zones.
 
 from __future__ import annotations
 
-from courtside.sources.files import FileSpec, missing, num, reasons
+from courtside.sources.files import FileSpec, missing, num, per_value, reasons
 
 TARGET = "raw.shots"
 
@@ -42,7 +42,7 @@ def _select(spec: FileSpec) -> str:
         "CASE WHEN SHOT_TYPE IS NULL OR SHOT_TYPE NOT IN ('2PT Field Goal', '3PT Field Goal')"
         " THEN 'SHOT_TYPE ''' || coalesce(SHOT_TYPE, '') || ''' unknown' END",
         dist_check)
-    # Team codes, date and zone are computed once per row in the inner query (850k rows a load).
+    # Game id, date and team codes once per distinct value (850k rows a load, ~1,200 games, 30 teams).
     return f"""
         SELECT gid AS game_id, gd AS game_date, SEASON_2 AS season, {pid} AS player_id, team AS team_abbr,
                CASE WHEN team = home THEN away ELSE home END AS opponent_abbr, zone, {dist} AS shot_distance,
@@ -50,8 +50,9 @@ def _select(spec: FileSpec) -> str:
                CASE upper(SHOT_MADE) WHEN 'TRUE' THEN TRUE WHEN 'FALSE' THEN FALSE END AS made,
                _line, {checks} AS _reason, FALSE AS _skip
         -- (inner names must differ from the source's columns: identifiers are case-insensitive)
-        FROM (SELECT *, _gid(GAME_ID) AS gid, CAST(try_strptime(GAME_DATE, '%m-%d-%Y') AS DATE) AS gd,
-                     _abbr(TEAM_NAME) AS team, _abbr(HOME_TEAM) AS home, _abbr(AWAY_TEAM) AS away,
+        FROM (SELECT *, {per_value('GAME_ID', 'gid')} AS gid, {per_value('GAME_DATE', 'mdy')} AS gd,
+                     {per_value('TEAM_NAME', 'abbr')} AS team, {per_value('HOME_TEAM', 'abbr')} AS home,
+                     {per_value('AWAY_TEAM', 'abbr')} AS away,
                      {_zone_case('BASIC_ZONE')} AS zone
               FROM src)"""
 

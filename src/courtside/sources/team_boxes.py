@@ -8,7 +8,7 @@ schedule via team + date).
 
 from __future__ import annotations
 
-from courtside.sources.files import GAME_INDEX_JOIN, NO_GAME_REASON, FileSpec, missing, num, q, reasons
+from courtside.sources.files import GAME_INDEX_JOIN, NO_GAME_REASON, FileSpec, missing, num, per_value, q, reasons
 from courtside.sources.teams import unknown_team
 
 TARGET = "raw.team_boxscore_sources"
@@ -43,19 +43,20 @@ def _team_log_select(rank: int, date_col: str = "GAME_DATE", minutes_scale: bool
         if minutes_scale else f"CAST(round({mins}) AS INTEGER)"
     stats, stat_checks = _stats(FULL_STATS)
     gd = f"TRY_CAST(substr({q(date_col)}, 1, 10) AS DATE)"
+    gid, team, opp = per_value("GAME_ID", "gid"), per_value("TEAM_ABBREVIATION", "abbr"), per_value("MATCHUP", "opp")
     return f"""
-        SELECT _gid(GAME_ID) AS game_id, {gd} AS game_date, _season({gd}) AS season,
-               coalesce(_season_type(_gid(GAME_ID)), '?') AS season_type,
-               _abbr(TEAM_ABBREVIATION) AS team_abbr, _matchup_opp(MATCHUP) AS opponent_abbr,
+        SELECT {gid} AS game_id, {gd} AS game_date, _season({gd}) AS season,
+               coalesce(_season_type({gid}), '?') AS season_type,
+               {team} AS team_abbr, {opp} AS opponent_abbr,
                _matchup_home(MATCHUP) AS is_home, CASE WL WHEN 'W' THEN TRUE WHEN 'L' THEN FALSE END AS win,
                {team_minutes} AS team_minutes, CAST(NULL AS DOUBLE) AS minutes, {pts} AS pts,
                {', '.join(stats)}, {pm} AS plus_minus, {rank} AS source_rank,
                _line,
                {reasons(missing('GAME_ID'), f"CASE WHEN {gd} IS NULL THEN 'GAME_DATE ''' || coalesce({q(date_col)}, '') || ''' is not a date' END",
-                        unknown_team('TEAM_ABBREVIATION'),
-                        f"CASE WHEN _matchup_opp(MATCHUP) IS NULL THEN 'MATCHUP ''' || coalesce(MATCHUP, '') || ''' names no known opponent' END",
+                        unknown_team('TEAM_ABBREVIATION', team),
+                        f"CASE WHEN {opp} IS NULL THEN 'MATCHUP ''' || coalesce(MATCHUP, '') || ''' names no known opponent' END",
                         pts_check, pm_check, mins_check, *stat_checks)} AS _reason,
-               coalesce(_season_type(_gid(GAME_ID)) IS NULL, FALSE) AS _skip
+               coalesce(_season_type({gid}) IS NULL, FALSE) AS _skip
         FROM src WHERE {where}"""
 
 
@@ -69,7 +70,7 @@ def _reduced_select(spec: FileSpec) -> str:
                CASE s.WL WHEN 'W' THEN TRUE WHEN 'L' THEN FALSE END AS win, CAST(NULL AS INTEGER) AS team_minutes,
                CAST(NULL AS DOUBLE) AS minutes, {pts} AS pts, {', '.join(stats)}, {pm} AS plus_minus,
                4 AS source_rank, s._line,
-               {reasons(unknown_team('TEAM_ABBREVIATION'), pts_check, pm_check, *stat_checks,
+               {reasons(unknown_team('TEAM_ABBREVIATION', per_value('TEAM_ABBREVIATION', 'abbr')), pts_check, pm_check, *stat_checks,
                         NO_GAME_REASON)} AS _reason,
                FALSE AS _skip
         {GAME_INDEX_JOIN}
