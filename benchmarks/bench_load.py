@@ -30,7 +30,7 @@ usage = resource.getrusage(resource.RUSAGE_SELF)
 cpu = usage.ru_utime + usage.ru_stime  # includes interpreter start and imports
 peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak_mb, "files": len(report.files),
-                  "loaded": report.changed, "errors": report.errors,
+                  "loaded": report.changed, "errors": report.errors, "phases": report.phase_seconds,
                   "rows": sum(t.rows for t in report.tables)}))
 """
 
@@ -62,6 +62,10 @@ def main() -> None:
         "max_peak_mb": round(max(r["peak_mb"] for r in runs)),
         "files": runs[0]["files"], "rows": runs[0]["rows"], "errors": runs[0]["errors"],
         "per_run_seconds": [round(r["seconds"], 2) for r in runs],
+        "per_run_cpu_seconds": [round(r["cpu_seconds"], 2) for r in runs],
+        # where the time went inside load_all (median per phase): files = read, stage and write every file
+        "median_phase_seconds": {k: round(statistics.median(r["phases"].get(k, 0.0) for r in runs), 2)
+                                 for k in runs[0]["phases"]},
     }
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -71,6 +75,7 @@ def main() -> None:
               f"peak RSS median {summary['median_peak_mb']} MB (max {summary['max_peak_mb']} MB) over {args.runs} runs; "
               f"{summary['files']} files, {summary['rows']:,} rows; runs: {summary['per_run_seconds']}; "
               f"machine load average at the end {summary['load_average'][0]:.1f}")
+        print("median seconds per phase: " + ", ".join(f"{k} {v}" for k, v in summary["median_phase_seconds"].items()))
 
 
 if __name__ == "__main__":
