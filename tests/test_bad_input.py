@@ -72,6 +72,7 @@ def test_clean_small_folder_loads(tmp_path, data):
     (player_row(4, "Bad Minutes", minutes="abc"), "MIN 'abc' is not a number"),
     (player_row(4, "Negative Points", pts="-3"), "PTS is negative (-3)"),
     (player_row(4, "Unknown Team", team="XYZ"), "unknown team 'XYZ'"),
+    (player_row(4, "No Team", team=""), "TEAM_ABBREVIATION is missing"),
     (player_row(1, "Good One"), "duplicate row: same (game_id, player_id) as line 2"),
 ])
 def test_bad_row_goes_to_rejects_and_the_rest_loads(tmp_path, data, bad_row, reason):
@@ -214,3 +215,18 @@ def test_a_file_failing_in_sql_is_refused_by_name_and_the_others_load(tmp_path, 
     assert bad_rel in results[1].error and "Conversion Error" in results[1].error
     assert per_file == {ok_rel: 4, bad_rel: 4}  # the refused file keeps its earlier rows
     assert len(refusal) == 1 and refusal[0][0].startswith("file refused: cannot load (ConversionException")
+
+
+def test_game_line_with_an_impossible_date_is_rejected_and_the_rest_loads(tmp_path, data):
+    # "SEASON-MMDD" dates: month 13 must reject the row (it used to fail the whole file in make_date)
+    rel = "game_odds_kyleskom_sbr/odds_2022-23.csv.gz"
+    header = "index,Date,Home,Away,OU,Spread,ML_Home,ML_Away,Points,Win_Margin,Days_Rest_Home,Days_Rest_Away"
+    write_gz(data / rel, header, ["0,2022-23-1019,Boston Celtics,Philadelphia 76ers,215.5,3.5,-150,130,243,9,0,0",
+                                  "1,2022-23-1345,Denver Nuggets,LA Clippers,220.0,2.0,-130,110,215,5,1,1"])
+    with Project(tmp_path / "w.duckdb", data) as p:
+        report = load_all(p.engine, data)
+        lines = p.engine.fetchall("SELECT game_date, home_team, home_spread FROM raw.game_lines")
+        rejects = p.engine.fetchall("SELECT line, reason FROM raw.rejects WHERE file = ?", [rel])
+    assert not report.errors
+    assert [(str(d), h, s) for d, h, s in lines] == [("2022-10-19", "BOS", -3.5)]
+    assert rejects == [(3, "Date '2022-23-1345' is not a date")]

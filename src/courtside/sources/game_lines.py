@@ -22,9 +22,10 @@ TARGET = "raw.game_lines"
 KEY = ("game_date", "home_team")
 TOTAL_RANGE = (150, 300)
 
+# (TRY_CAST of the rebuilt ISO text, not make_date: a month 13 must reject the row, not fail the file)
 _DATE = """CASE WHEN regexp_matches(Date, '^\\d{4}-\\d{2}-\\d{4}$')
-               THEN make_date(CAST(substr(Date, 1, 4) AS INTEGER) + CAST(CAST(substr(Date, 9, 2) AS INTEGER) < 9 AS INTEGER),
-                              CAST(substr(Date, 9, 2) AS INTEGER), CAST(substr(Date, 11, 2) AS INTEGER))
+               THEN TRY_CAST(CAST(CAST(substr(Date, 1, 4) AS INTEGER) + CAST(CAST(substr(Date, 9, 2) AS INTEGER) < 9 AS INTEGER) AS VARCHAR)
+                             || '-' || substr(Date, 9, 2) || '-' || substr(Date, 11, 2) AS DATE)
                ELSE TRY_CAST(Date AS DATE) END"""
 
 

@@ -72,7 +72,8 @@ def _donjuanpond(spec: FileSpec) -> str:
     return _nba_log(1, id_col="GAME_ID", pid="PLAYER_ID", name="PLAYER_NAME",
                     date_expr="TRY_CAST(GAME_DATE AS DATE)", date_col="GAME_DATE",
                     team_expr=per_value("TEAM_ABBREVIATION", "abbr"),
-                    team_check=unknown_team("TEAM_ABBREVIATION", per_value("TEAM_ABBREVIATION", "abbr")))
+                    team_check=reasons(missing("TEAM_ABBREVIATION"),
+                                       unknown_team("TEAM_ABBREVIATION", per_value("TEAM_ABBREVIATION", "abbr"))))
 
 
 def _rodgers(spec: FileSpec) -> str:

@@ -30,7 +30,7 @@ def _one_team_view(spec: FileSpec) -> str:
                      _abbr(TEAM_ABBREVIATION) AS team, _matchup_opp(MATCHUP) AS opp, _matchup_home(MATCHUP) AS home,
                      {pts} AS p, {pm} AS m, _line,
                      {reasons(missing('GAME_ID'), "CASE WHEN TRY_CAST(GAME_DATE AS DATE) IS NULL THEN 'GAME_DATE is not a date' END",
-                              unknown_team('TEAM_ABBREVIATION'),
+                              missing('TEAM_ABBREVIATION'), unknown_team('TEAM_ABBREVIATION'),
                               "CASE WHEN _matchup_opp(MATCHUP) IS NULL THEN 'MATCHUP names no known opponent' END",
                               pts_check, pm_check)} AS _reason
               FROM src)"""

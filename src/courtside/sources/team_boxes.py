@@ -53,7 +53,7 @@ def _team_log_select(rank: int, date_col: str = "GAME_DATE", minutes_scale: bool
                {', '.join(stats)}, {pm} AS plus_minus, {rank} AS source_rank,
                _line,
                {reasons(missing('GAME_ID'), f"CASE WHEN {gd} IS NULL THEN 'GAME_DATE ''' || coalesce({q(date_col)}, '') || ''' is not a date' END",
-                        unknown_team('TEAM_ABBREVIATION', team),
+                        missing('TEAM_ABBREVIATION'), unknown_team('TEAM_ABBREVIATION', team),
                         f"CASE WHEN {opp} IS NULL THEN 'MATCHUP ''' || coalesce(MATCHUP, '') || ''' names no known opponent' END",
                         pts_check, pm_check, mins_check, *stat_checks)} AS _reason,
                coalesce(_season_type({gid}) IS NULL, FALSE) AS _skip
