@@ -13,6 +13,12 @@ Known gaps of the rule, accepted because nothing better is knowable from box sco
 Everything else reads games strictly before D: the player's own appearances (rest, load, season
 games) and the raw team boxes (pace and the opponent's defensive rating over the last 10 games of
 the season). D's box scores are never read; D's closing line is a pre-game price.
+
+Cost: one sort of the appearances per player carries everything a target needs (next appearance,
+the days played in the 16 days up to it, their minutes, season games), so the 7/14-day loads are bit
+counts instead of range joins; per-team context is joined before players are expanded; and only the
+appearances the range reaches are read (a single-date batch reads its season and ~3 weeks, not all).
+Assumes one appearance per player and date (true of box scores: a player plays one game a day).
 """
 
 from courtside.models.analytics._fragments import pace, possessions
@@ -29,78 +35,41 @@ team_targets AS (  -- a malformed row naming one team twice describes nobody: th
     FROM raw.schedule WHERE game_date BETWEEN $start AND $end AND home_team <> away_team
 )"""
 
-# The team's game sequence (dates with box scores) and, per team on D, the number of its last game before D.
-# `apps` are the appearances (not DNP, minutes > 0) from the history floor up to the last target date.
+# The team's game sequence (dates with appearances: not DNP, minutes > 0, from the history floor up to the
+# last target date) and, per team on D, the number of its last game before D. Only these ~15k (team, date)
+# pairs are numbered over the whole history; the per-player work below is cut to the dates the range needs.
 ROSTER_WINDOW = """
-team_game_seq AS (
+team_game_seq AS MATERIALIZED (
     SELECT team_abbr, game_date, row_number() OVER (PARTITION BY team_abbr ORDER BY game_date) AS n
-    FROM (SELECT DISTINCT team_abbr, game_date FROM apps)
+    FROM (SELECT DISTINCT team_abbr, game_date FROM raw.player_boxscores
+          WHERE NOT dnp AND minutes > 0 AND game_date >= (SELECT d0 FROM history_floor) AND game_date < $end)
 ),
-roster_window AS (  -- n of each team's last game strictly before D
-    SELECT tt.game_date, tt.team_abbr, lg.n AS last_n
+roster_window AS MATERIALIZED (  -- n of each team's last game strictly before D
+    SELECT tt.*, lg.n AS last_n
     FROM team_targets tt
     ASOF JOIN team_game_seq lg ON lg.team_abbr = tt.team_abbr AND lg.game_date < tt.game_date
 )"""
 
-HISTORY_FLOOR = """
-history_floor AS (  -- start of the season before the first target season (the roster rule may reach into it)
+REACH = """
+reach AS MATERIALIZED (  -- the earliest appearance any target needs: its team's last 10 games, or 15 days of load history
+    SELECT least(min(s.game_date), min(rw.game_date) - 15) AS lo
+    FROM roster_window rw
+    JOIN team_game_seq s ON s.team_abbr = rw.team_abbr AND s.n = greatest(rw.last_n - 9, 1)
+)"""
+
+# The calendar is read once (the view is costly to plan); the range's dates and the history floor come from it.
+CALENDAR = """
+calendar AS MATERIALIZED (SELECT game_date, season, season_start FROM raw.game_dates),
+target_dates AS MATERIALIZED (SELECT * FROM calendar WHERE game_date BETWEEN $start AND $end),
+history_floor AS MATERIALIZED (  -- start of the season before the first target season (the roster rule may reach into it)
     SELECT coalesce(max(season_start), (SELECT min(season_start) FROM target_dates)) AS d0
-    FROM raw.game_dates WHERE season_start < (SELECT min(season_start) FROM target_dates)
+    FROM calendar WHERE season_start < (SELECT min(season_start) FROM target_dates)
 )"""
 
 SQL = f"""
-WITH target_dates AS (
-    SELECT game_date, season_start FROM raw.game_dates WHERE game_date BETWEEN $start AND $end
-),
-{HISTORY_FLOOR},
+WITH {CALENDAR},
 {TEAM_TARGETS},
-apps AS MATERIALIZED (  -- games actually played before the last target date; DNP / 0-minute rows are not appearances
-    SELECT player_id, player_lookup, player_name, team_abbr, game_id, game_date, season, minutes,
-           lead(game_date) OVER by_player AS next_appearance,
-           count(*) OVER (PARTITION BY player_id, season ORDER BY game_date) AS season_games_through,
-           -- running totals: the load over [D-N, D) is the total before D minus the total before D-N
-           count(*) OVER by_player AS games_through,
-           sum(minutes) OVER by_player AS minutes_through,
-           count(*) FILTER (WHERE game_date - 1 = prev_date) OVER by_player AS back_to_backs_through
-    FROM (SELECT *, lag(game_date) OVER (PARTITION BY player_id ORDER BY game_date) AS prev_date
-          FROM raw.player_boxscores
-          WHERE NOT dnp AND minutes > 0
-            AND game_date >= (SELECT d0 FROM history_floor) AND game_date < $end)
-    WINDOW by_player AS (PARTITION BY player_id ORDER BY game_date)
-),
 {ROSTER_WINDOW},
-apps_numbered AS (  -- each appearance with the team's game number, and the player's next one
-    SELECT a.*, s.n AS team_game_n,
-           lead(s.n) OVER by_player AS next_n, lead(a.team_abbr) OVER by_player AS next_team
-    FROM apps a JOIN team_game_seq s ON s.team_abbr = a.team_abbr AND s.game_date = a.game_date
-    WINDOW by_player AS (PARTITION BY a.player_id ORDER BY a.game_date)
-),
-upcoming AS MATERIALIZED (
-    -- THE RULE: an appearance for T at T's game n lists the player for T's targets D whose last game
-    -- before D is n .. n+9, as long as it is still his last appearance before D (his next one, if any,
-    -- is on or after D — the same answer on a copy that has nothing from D on). When his next appearance
-    -- is T's game m, only targets with last game < m qualify: that bound keeps the join near output size.
-    SELECT tt.*, a.player_id, a.player_lookup, a.player_name, a.game_date AS last_appearance_date,
-           a.season AS last_appearance_season, a.season_games_through
-    FROM (SELECT *, unnest(range(CASE WHEN next_team = team_abbr THEN least(10, next_n - team_game_n)
-                                      ELSE 10 END)) AS ahead
-          FROM apps_numbered) a
-    JOIN roster_window rw ON rw.team_abbr = a.team_abbr AND rw.last_n = a.team_game_n + a.ahead
-    JOIN team_targets tt ON tt.game_date = rw.game_date AND tt.team_abbr = rw.team_abbr
-    WHERE a.next_appearance IS NULL OR a.next_appearance >= tt.game_date
-),
-load AS (  -- strict windows D-7 <= g < D and D-14 <= g < D, from running totals as of D, D-7 and D-14
-    SELECT u.game_date, u.player_id,
-           coalesce(a0.games_through, 0) - coalesce(a7.games_through, 0) AS games_last_7d,
-           coalesce(a0.games_through, 0) - coalesce(a14.games_through, 0) AS games_last_14d,
-           coalesce(a0.minutes_through, 0) - coalesce(a7.minutes_through, 0) AS minutes_last_7d,
-           coalesce(a0.minutes_through, 0) - coalesce(a14.minutes_through, 0) AS minutes_last_14d,
-           coalesce(a0.back_to_backs_through, 0) - coalesce(a14.back_to_backs_through, 0) AS back_to_backs_last_14d
-    FROM upcoming u
-    ASOF LEFT JOIN apps a0 ON a0.player_id = u.player_id AND a0.game_date < u.game_date
-    ASOF LEFT JOIN apps a7 ON a7.player_id = u.player_id AND a7.game_date < u.game_date - 7
-    ASOF LEFT JOIN apps a14 ON a14.player_id = u.player_id AND a14.game_date < u.game_date - 14
-),
 team_box AS (
     SELECT t.game_id, t.game_date, t.season, t.team_abbr, t.opponent_abbr, t.pts,
            {pace('t')} AS pace, {possessions('t')} AS poss
@@ -117,66 +86,119 @@ team_rolling AS (  -- through each game: the last 10 games of the season (NULL p
     WINDOW last10 AS (PARTITION BY tb.team_abbr, tb.season ORDER BY tb.game_date
                       ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
 ),
-team_form AS (  -- as of the team's last game strictly before D, same season; no hard-coded date floor
+team_form AS MATERIALIZED (  -- as of the team's last game strictly before D, same season; no hard-coded date floor
     SELECT tt.game_date, tt.team_abbr, r.pace_last_10, r.pace_games_last_10, r.def_rating_last_10
     FROM team_targets tt
     ASOF LEFT JOIN team_rolling r
       ON r.team_abbr = tt.team_abbr AND r.season = tt.season AND r.game_date < tt.game_date
+),
+targets AS (  -- per team and date, before any player: the roster window, both teams' form, the closing line
+    SELECT rw.*,
+           tf.pace_last_10 AS team_pace, tf.pace_games_last_10 AS team_pace_games,
+           opf.pace_last_10 AS opp_pace, opf.pace_games_last_10 AS opp_pace_games,
+           opf.def_rating_last_10 AS opp_def_rating,
+           CASE WHEN rw.is_home THEN gl.home_spread ELSE -gl.home_spread END AS spread, gl.total
+    FROM roster_window rw
+    LEFT JOIN team_form tf ON tf.game_date = rw.game_date AND tf.team_abbr = rw.team_abbr
+    LEFT JOIN team_form opf ON opf.game_date = rw.game_date AND opf.team_abbr = rw.opponent_abbr
+    LEFT JOIN raw.game_lines gl
+      ON gl.game_date = rw.game_date
+     AND gl.home_team = CASE WHEN rw.is_home THEN rw.team_abbr ELSE rw.opponent_abbr END
+     AND gl.away_team = CASE WHEN rw.is_home THEN rw.opponent_abbr ELSE rw.team_abbr END
+),
+{REACH},
+apps AS (  -- appearances the range needs, with the player's next one and his last 16 days
+    SELECT b.player_id, b.player_lookup, b.player_name, b.team_abbr, b.game_date, b.day, b.season,
+           s.n AS team_game_n,
+           lead(b.game_date) OVER by_player AS next_appearance,
+           lead(s.n) OVER by_player AS next_n, lead(b.team_abbr) OVER by_player AS next_team,
+           -- the days he played in [day - 15, day] as bits of a 32-day ring, each set twice so that one shift
+           -- by (2^20 - day) % 32 gives "bit j = played j days before" (one appearance per player and day)
+           bit_or((1::UBIGINT << ((1048576 - b.day) % 32)::INTEGER)
+                  | (1::UBIGINT << (32 + (1048576 - b.day) % 32)::INTEGER)) OVER last16 AS played_ring,
+           list(b.minutes) OVER last16 AS recent_minutes,  -- oldest first, this game last
+           count(*) OVER (PARTITION BY b.player_id, b.season ORDER BY b.day) AS season_games_through
+    FROM (SELECT *, game_date - DATE '1970-01-01' AS day FROM raw.player_boxscores) b
+    JOIN team_game_seq s ON s.team_abbr = b.team_abbr AND s.game_date = b.game_date
+    WHERE NOT b.dnp AND b.minutes > 0 AND b.game_date >= (SELECT d0 FROM history_floor) AND b.game_date < $end
+      -- season games are counted from the season's start, so the target seasons are read whole
+      AND (b.game_date >= (SELECT lo FROM reach) OR b.season IN (SELECT season FROM target_dates))
+    WINDOW by_player AS (PARTITION BY b.player_id ORDER BY b.day),
+           last16 AS (by_player RANGE BETWEEN 15 PRECEDING AND CURRENT ROW)
+),
+upcoming AS (
+    -- THE RULE: an appearance for T at T's game n lists the player for T's targets D whose last game
+    -- before D is n .. n+9, as long as it is still his last appearance before D (his next one, if any,
+    -- is on or after D — the same answer on a copy that has nothing from D on). When his next appearance
+    -- is T's game m, only targets with last game < m qualify: that bound keeps the join near output size.
+    SELECT t.*, a.player_id, a.player_lookup, a.player_name, a.game_date AS last_appearance_date,
+           a.season AS last_appearance_season, a.season_games_through, a.recent_minutes,
+           (a.played_ring >> ((1048576 - a.day) % 32)::INTEGER) & 65535 AS played,
+           -- days before D in the strict windows [D-7, D) and [D-14, D), counted back from his last appearance
+           t.game_date - a.game_date AS delta
+    FROM (SELECT *, unnest(range(CASE WHEN next_team = team_abbr THEN least(10, next_n - team_game_n)
+                                      ELSE 10 END)) AS ahead
+          FROM apps) a
+    JOIN targets t ON t.team_abbr = a.team_abbr AND t.last_n = a.team_game_n + a.ahead
+    WHERE a.next_appearance IS NULL OR a.next_appearance >= t.game_date
+),
+loads AS (  -- bit j of `played` is the day last_appearance - j; D-7 <= it < D means j <= 7 - delta
+    SELECT *, bit_count(played & ((1::UBIGINT << greatest(8 - delta, 0)::INTEGER) - 1)) AS n7,
+              bit_count(played & ((1::UBIGINT << greatest(15 - delta, 0)::INTEGER) - 1)) AS n14,
+              bit_count(played & (played >> 1) & ((1::UBIGINT << greatest(15 - delta, 0)::INTEGER) - 1)) AS b2b14
+    FROM upcoming
 )
 SELECT
     u.game_date, u.game_id, u.season, u.season_type, u.player_id, u.player_lookup, u.player_name,
     u.team_abbr, u.opponent_abbr, u.is_home, u.last_appearance_date,
     -- one rest convention (CONTRACT.md): back-to-back = 0; NULL if no previous game this season
-    CASE WHEN u.last_appearance_season = u.season
-         THEN date_diff('day', u.last_appearance_date, u.game_date) - 1 END::INTEGER AS days_rest,
-    CASE WHEN u.last_appearance_season = u.season
-         THEN date_diff('day', u.last_appearance_date, u.game_date) = 1 END AS back_to_back,
-    l.games_last_7d::INTEGER AS games_last_7d, l.games_last_14d::INTEGER AS games_last_14d,
-    ROUND(l.minutes_last_7d, 4) AS minutes_last_7d, ROUND(l.minutes_last_14d, 4) AS minutes_last_14d,
-    l.back_to_backs_last_14d::INTEGER AS back_to_backs_last_14d,
+    CASE WHEN u.last_appearance_season = u.season THEN u.delta - 1 END::INTEGER AS days_rest,
+    CASE WHEN u.last_appearance_season = u.season THEN u.delta = 1 END AS back_to_back,
+    u.n7::INTEGER AS games_last_7d, u.n14::INTEGER AS games_last_14d,
+    -- the minutes of his last n7 (n14) appearances
+    ROUND(coalesce(list_sum(list_slice(u.recent_minutes, len(u.recent_minutes) - u.n7 + 1, len(u.recent_minutes))), 0),
+          4) AS minutes_last_7d,
+    ROUND(coalesce(list_sum(list_slice(u.recent_minutes, len(u.recent_minutes) - u.n14 + 1, len(u.recent_minutes))), 0),
+          4) AS minutes_last_14d,
+    -- a back-to-back is a game the day after his previous one (which may lie one day before the window)
+    u.b2b14::INTEGER AS back_to_backs_last_14d,
     CASE WHEN u.last_appearance_season = u.season THEN u.season_games_through ELSE 0 END::INTEGER
         AS games_played_season,
-    ROUND(tf.pace_last_10, 4) AS team_pace_last_10,
-    ROUND(opf.pace_last_10, 4) AS opponent_pace_last_10,
-    ROUND(tf.pace_last_10 - opf.pace_last_10, 4) AS pace_differential,
-    ROUND(opf.def_rating_last_10, 4) AS opponent_def_rating_last_10,
-    coalesce(tf.pace_games_last_10, 0)::INTEGER AS team_pace_games,
-    coalesce(opf.pace_games_last_10, 0)::INTEGER AS opponent_pace_games,
+    ROUND(u.team_pace, 4) AS team_pace_last_10,
+    ROUND(u.opp_pace, 4) AS opponent_pace_last_10,
+    ROUND(u.team_pace - u.opp_pace, 4) AS pace_differential,
+    ROUND(u.opp_def_rating, 4) AS opponent_def_rating_last_10,
+    coalesce(u.team_pace_games, 0)::INTEGER AS team_pace_games,
+    coalesce(u.opp_pace_games, 0)::INTEGER AS opponent_pace_games,
     -- closing lines are the last pre-tip prices: pre-game information. Negative = the player's team favoured.
-    ROUND(CASE WHEN u.is_home THEN gl.home_spread ELSE -gl.home_spread END, 4) AS game_spread,
-    ROUND(gl.total, 4) AS game_total,
+    ROUND(u.spread, 4) AS game_spread,
+    ROUND(u.total, 4) AS game_total,
     u.season_type = 'playoffs' AS is_playoffs
-FROM upcoming u
-JOIN load l ON l.game_date = u.game_date AND l.player_id = u.player_id
-LEFT JOIN team_form tf ON tf.game_date = u.game_date AND tf.team_abbr = u.team_abbr
-LEFT JOIN team_form opf ON opf.game_date = u.game_date AND opf.team_abbr = u.opponent_abbr
-LEFT JOIN raw.game_lines gl
-  ON gl.game_date = u.game_date
- AND gl.home_team = CASE WHEN u.is_home THEN u.team_abbr ELSE u.opponent_abbr END
- AND gl.away_team = CASE WHEN u.is_home THEN u.opponent_abbr ELSE u.team_abbr END
+FROM loads u
 """
 
 # The same rule with the roster window shared but the rest decided another way: every player seen in the
-# team's last 10 games, kept if an ASOF join to his latest appearance before D finds this team (the model
-# walks forward from each appearance with LEAD). A partial
-# partition, or a slip in either formulation, shows as rows != expected.
+# team's last 10 games (once, through his next game for that team), kept if an ASOF join to his latest
+# appearance before D finds this team (the model walks forward from each appearance with LEAD over all his
+# teams). A partial partition, or a slip in either formulation, shows as rows != expected.
 EXPECTED = f"""
-WITH target_dates AS (
-    SELECT game_date, season_start FROM raw.game_dates WHERE game_date BETWEEN $start AND $end
-),
-{HISTORY_FLOOR},
+WITH {CALENDAR},
 {TEAM_TARGETS},
-apps AS (
-    SELECT player_id, team_abbr, game_date FROM raw.player_boxscores
-    WHERE NOT dnp AND minutes > 0 AND game_date >= (SELECT d0 FROM history_floor) AND game_date < $end
-),
 {ROSTER_WINDOW},
-candidates AS (  -- who appeared for the team in its last 10 games before D (n = last_n - 0..9)
-    SELECT DISTINCT rw.game_date AS d, rw.team_abbr, a.player_id
-    FROM roster_window rw
-    CROSS JOIN (SELECT unnest(range(10)) AS back) steps
-    JOIN team_game_seq s ON s.team_abbr = rw.team_abbr AND s.n = rw.last_n - steps.back
-    JOIN apps a ON a.team_abbr = s.team_abbr AND a.game_date = s.game_date
+{REACH},
+apps AS MATERIALIZED (
+    SELECT player_id, team_abbr, game_date FROM raw.player_boxscores
+    WHERE NOT dnp AND minutes > 0 AND game_date >= (SELECT lo FROM reach) AND game_date < $end
+),
+team_apps AS (  -- each appearance for T, with the player's next appearance for T (not his next one anywhere)
+    SELECT a.player_id, s.team_abbr, s.n,
+           lead(s.n) OVER (PARTITION BY a.player_id, a.team_abbr ORDER BY a.game_date) AS next_n_for_team
+    FROM apps a JOIN team_game_seq s ON s.team_abbr = a.team_abbr AND s.game_date = a.game_date
+),
+candidates AS (  -- who appeared for the team in its last 10 games before D, once each (his latest such game)
+    SELECT rw.game_date AS d, rw.team_abbr, c.player_id
+    FROM (SELECT *, unnest(range(least(10, coalesce(next_n_for_team - n, 10)))) AS ahead FROM team_apps) c
+    JOIN roster_window rw ON rw.team_abbr = c.team_abbr AND rw.last_n = c.n + c.ahead
 ),
 last_team AS (
     SELECT c.d, c.team_abbr, x.team_abbr AS team_of_last_appearance
