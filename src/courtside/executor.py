@@ -1,11 +1,14 @@
 """A small generic DAG runner over the batches of a plan.
 
 Batches run in dependency order; independent ones in parallel on `workers` threads (each thread uses
-its own DuckDB cursor, engine.con; the write primitive makes each batch one transaction), never two
-batches of the same model at once. Each batch first leases its (model, dates), then builds, then
-records its timing and outcome in ledger.batches, then releases. A failed batch's dependents are
-skipped and reported; the rest go on; a rerun plans again from coverage and so resumes exactly what
-is left.
+its own DuckDB cursor, engine.con; the write primitive makes each build one transaction), never two
+builds of the same model at once. The batches of one plan group (Batch.group: same model, dates
+together contiguous or the model's SQL takes `$dates`) are built by ONE statement: one fixed cost
+instead of one per batch; if that statement fails, or meets another run's lease, its batches are
+retried one by one so the failure is pinned on its own batch. Each build first leases its
+(model, dates), then builds, then records every batch's timing and outcome in ledger.batches (a
+group's time shared by size), then releases. A failed batch's dependents are skipped and reported;
+the rest go on; a rerun plans again from coverage and so resumes exactly what is left.
 """
 
 from __future__ import annotations
