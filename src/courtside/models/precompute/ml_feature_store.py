@@ -16,6 +16,8 @@ Vegas lines are the consensus rows of predictions.prop_lines (one definition of 
 predictions and grading: pre-tip snapshots only, the main line per book, median over books).
 """
 
+import re
+
 from courtside.errors import ModelError
 from courtside.ml.feature_contract import FEATURE_NAMES, FEATURE_VERSION, FEATURES
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
@@ -26,7 +28,7 @@ def _clamp(x: str, low: float, high: float) -> str:
 
 
 # SQL for each feature over the joined row (aliases: u context, c cache, f factors, z zones, o opponent
-# defense, tg team context, vo vs-opponent, vp/vt/vr vegas points/threes/pra).
+# defense, tg team context, vo vs-opponent, v vegas lines of the points/threes/pra markets).
 EXPRESSIONS: dict[str, str] = {
     "points_avg_last_5": "c.points_avg_last_5",
     "points_avg_last_10": "c.points_avg_last_10",
@@ -56,10 +58,10 @@ EXPRESSIONS: dict[str, str] = {
     "team_pace": "c.team_pace_last_10",
     "team_off_rating": "c.team_off_rating_last_10",
     "team_win_pct": "CASE WHEN tg.game_number_in_season - 1 >= 5 THEN tg.team_win_pct_entering END",
-    "vegas_points_line": "vp.line_now",
-    "vegas_opening_line": "vp.line_open",
-    "vegas_line_move": "vp.line_now - vp.line_open",
-    "has_vegas_line": "CASE WHEN vp.line_now IS NOT NULL THEN 1 ELSE 0 END",
+    "vegas_points_line": "v.points_now",
+    "vegas_opening_line": "v.points_open",
+    "vegas_line_move": "v.points_now - v.points_open",
+    "has_vegas_line": "CASE WHEN v.points_now IS NOT NULL THEN 1 ELSE 0 END",
     "avg_points_vs_opponent": "vo.avg_points",
     "games_vs_opponent": "coalesce(vo.games, 0)",
     "minutes_avg_last_10": "c.minutes_avg_last_10",
@@ -86,8 +88,8 @@ EXPRESSIONS: dict[str, str] = {
     "fg3m_avg_last_10": "c.fg3m_avg_last_10",
     "fg3a_avg_last_10": "c.fg3a_avg_last_10",
     "fg3m_avg_season": "c.fg3m_avg_season",
-    "vegas_threes_line": "vt.line_now",
-    "vegas_pra_line": "vr.line_now",
+    "vegas_threes_line": "v.threes_now",
+    "vegas_pra_line": "v.pra_now",
 }
 
 if tuple(EXPRESSIONS) != FEATURE_NAMES:
@@ -95,33 +97,56 @@ if tuple(EXPRESSIONS) != FEATURE_NAMES:
                      f"differs at {sorted(set(EXPRESSIONS) ^ set(FEATURE_NAMES)) or 'order'}")
 
 _REQUIRED = [f.name for f in FEATURES if not f.optional]
-_FEATURE_COLS = ",\n       ".join(f"ROUND(CAST({EXPRESSIONS[n]} AS DOUBLE), 4) AS {n}" for n in FEATURE_NAMES)
-# flatten of one-element lists: keeps contract order and is cheaper than list_filter with a lambda
-_NULL_LIST = ", ".join(f"CASE WHEN {n} IS NULL THEN ['{n}'] ELSE []::VARCHAR[] END" for n in FEATURE_NAMES)
-_REQUIRED_NULLS = " + ".join(f"({n} IS NULL)::INTEGER" for n in _REQUIRED)
+
+
+def _column(name: str) -> str:
+    """The feature's SQL as a DOUBLE rounded to 4 decimals. A bare column of a precompute table is already
+    rounded (those models ROUND every double they write, and ROUND is idempotent), so it is only cast."""
+    expr = EXPRESSIONS[name]
+    if re.fullmatch(r"[cfzo]\.\w+", expr):
+        return f"CAST({expr} AS DOUBLE) AS {name}"
+    return f"ROUND(CAST({expr} AS DOUBLE), 4) AS {name}"
+
+
+_FEATURE_COLS = ",\n       ".join(_column(n) for n in FEATURE_NAMES)
+# which features are NULL, as one list of booleans in contract order: list_where picks their names. Cheap to
+# run and to plan (per-feature list expressions or a lookup per NULL pattern cost far more planning time,
+# which is most of a one-date batch)
+_NULL_FLAGS = ", ".join(f"{n} IS NULL" for n in FEATURE_NAMES)
+_NAMES = "[" + ", ".join(f"'{n}'" for n in FEATURE_NAMES) + "]"
+_REQUIRED_ONES = "[" + ", ".join("1" if n in _REQUIRED else "0" for n in FEATURE_NAMES) + "]"
 
 SQL = f"""
 WITH ctx AS (
-    SELECT * FROM analytics.upcoming_player_game_context WHERE game_date BETWEEN $start AND $end
+    SELECT game_date, player_id, game_id, season, season_type, team_abbr, opponent_abbr, player_lookup, is_home,
+           days_rest, back_to_back, games_last_7d, minutes_last_7d, game_spread, game_total
+    FROM analytics.upcoming_player_game_context WHERE game_date BETWEEN $start AND $end
 ),
-lines AS (   -- the consensus line of predictions.prop_lines: pre-tip snapshots only, main line per book, median
-    SELECT game_date, player_id, market, line_value AS line_now, opening_line AS line_open, n_books AS books
+lines AS (   -- the consensus lines of predictions.prop_lines (pre-tip snapshots only, main line per book,
+             -- median over books), one row per player and date: one join instead of one per market
+    SELECT game_date, player_id,
+           any_value(line_value) FILTER (WHERE market = 'points') AS points_now,
+           any_value(opening_line) FILTER (WHERE market = 'points') AS points_open,
+           any_value(n_books) FILTER (WHERE market = 'points') AS points_books,
+           any_value(line_value) FILTER (WHERE market = 'threes') AS threes_now,
+           any_value(line_value) FILTER (WHERE market = 'pra') AS pra_now
     FROM predictions.prop_lines
-    WHERE game_date BETWEEN $start AND $end AND is_consensus
+    WHERE game_date BETWEEN $start AND $end AND is_consensus AND market IN ('points', 'threes', 'pra')
+    GROUP BY game_date, player_id
 ),
 vs_opponent AS (
     SELECT t.game_date, t.player_id, avg(p.pts) AS avg_points, count(*) AS games
-    FROM ctx t JOIN (SELECT * FROM analytics.player_game_summary
-                     WHERE game_date >= $start - INTERVAL 365 DAY AND game_date < $end) p
+    FROM ctx t JOIN (SELECT player_id, opponent_abbr, game_date, pts FROM analytics.player_game_summary
+                     WHERE game_date >= $start - INTERVAL 365 DAY AND game_date < $end
+                       AND NOT is_dnp AND (coalesce(minutes, 0) > 0 OR coalesce(pts, 0) > 0)) p
       ON p.player_id = t.player_id AND p.opponent_abbr = t.opponent_abbr
      AND p.game_date >= t.game_date - INTERVAL 365 DAY AND p.game_date < t.game_date
-    WHERE NOT p.is_dnp AND (coalesce(p.minutes, 0) > 0 OR coalesce(p.pts, 0) > 0)
     GROUP BY ALL
 ),
 features AS (
     SELECT u.game_date, u.player_id, u.game_id, u.season, u.season_type, u.team_abbr, u.opponent_abbr,
            u.player_lookup, '{FEATURE_VERSION}' AS feature_version,
-           coalesce(vp.books, 0)::INTEGER AS vegas_points_books,
+           coalesce(v.points_books, 0)::INTEGER AS vegas_points_books,
        {_FEATURE_COLS}
     FROM ctx u
     LEFT JOIN (SELECT * FROM precompute.player_daily_cache WHERE game_date BETWEEN $start AND $end) c ON c.game_date = u.game_date AND c.player_id = u.player_id
@@ -130,18 +155,19 @@ features AS (
     LEFT JOIN (SELECT * FROM precompute.team_defense_zone_analysis WHERE game_date BETWEEN $start AND $end) o ON o.game_date = u.game_date AND o.team_abbr = u.opponent_abbr
     LEFT JOIN (SELECT * FROM analytics.upcoming_team_game_context WHERE game_date BETWEEN $start AND $end) tg ON tg.game_date = u.game_date AND tg.team_abbr = u.team_abbr
     LEFT JOIN vs_opponent vo ON vo.game_date = u.game_date AND vo.player_id = u.player_id
-    LEFT JOIN lines vp ON vp.game_date = u.game_date AND vp.player_id = u.player_id AND vp.market = 'points'
-    LEFT JOIN lines vt ON vt.game_date = u.game_date AND vt.player_id = u.player_id AND vt.market = 'threes'
-    LEFT JOIN lines vr ON vr.game_date = u.game_date AND vr.player_id = u.player_id AND vr.market = 'pra'
+    LEFT JOIN lines v ON v.game_date = u.game_date AND v.player_id = u.player_id
+),
+defaults AS (
+    SELECT * EXCLUDE (null_flags), list_where({_NAMES}, null_flags) AS defaulted_features,
+           coalesce(list_sum(list_where({_REQUIRED_ONES}, null_flags)), 0) AS required_nulls
+    FROM (SELECT *, [{_NULL_FLAGS}] AS null_flags FROM features)
 )
-SELECT * EXCLUDE (nulls, required_nulls), nulls AS defaulted_features,
-       len(nulls)::INTEGER AS default_feature_count,
+SELECT * EXCLUDE (required_nulls),
+       len(defaulted_features)::INTEGER AS default_feature_count,
        required_nulls::INTEGER AS required_default_count,
        ROUND(100.0 - 60.0 * required_nulls / {len(_REQUIRED)}, 4) AS feature_quality_score,
        required_nulls = 0 AS is_quality_ready
-FROM (SELECT *, flatten([{_NULL_LIST}]) AS nulls,
-             ({_REQUIRED_NULLS}) AS required_nulls
-      FROM features)
+FROM defaults
 """
 
 MODEL = Model(
