@@ -79,7 +79,7 @@ def test_no_model_trained_on_or_after_the_date_it_predicts(built):
             SELECT p.game_date, p.market, m.train_end, m.last_train_date
             FROM {PRED} p JOIN predictions.trained_models m ON m.model_key = p.model_key
             WHERE NOT (m.train_end <= p.game_date AND m.last_train_date < p.game_date
-                       AND m.train_end = date_trunc('month', p.game_date))""")
+                       AND m.train_end = date_trunc('quarter', p.game_date))""")
         used = p.engine.scalar(f"SELECT count(DISTINCT model_key) FROM {PRED} WHERE model_key IS NOT NULL")
         windows = p.engine.fetch_dicts("SELECT market, feature_set, train_start, train_end, last_train_date, n_rows "
                                        "FROM predictions.trained_models")

@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS predictions.trained_models (
     model_text VARCHAR NOT NULL, seconds DOUBLE, trained_at TIMESTAMP NOT NULL)
 """
 
-TRAINING_SOURCES = ("precompute.ml_feature_store", "analytics.player_game_summary")
+TRAINING_SOURCES = ("precompute.ml_feature_store", "analytics.player_game_summary", "predictions.player_baselines",
+                    "analytics.upcoming_player_game_context")
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,15 @@
 """predictions.player_prop_predictions: one row per (game_date, player_id, system, market).
 
 Python model (courtside.ml.predict). Edges: the batch's own dates of the context, features, factors,
-zones, baselines and lines; the 365 days before D of context and baselines (similarity); and every date
-before D of the feature store and box scores - the walk-forward training data (a model for a game in
-month M is trained on games before M's first day, hence strictly before D).
+zones, baselines and lines; and every date before D of the context, baselines, feature store and box
+scores - the walk-forward training data and the similarity history (a model for a game on D is trained
+on games before D's window end, the first day of D's two-month period, hence strictly before D).
 """
 
 from courtside.ml.predict import EXPECTED, ML_CODE_VERSION, READS, SYSTEM_NAMES, predict
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
 
-W_SAME, W_YEAR, W_ALL = Window.same_date(), Window.days_before(365), Window.all_before()
+W_SAME, W_ALL = Window.same_date(), Window.all_before()
 
 MODEL = Model(
     "predictions.player_prop_predictions", "predictions", ("game_date", "player_id", "system", "market"),
@@ -17,9 +17,9 @@ MODEL = Model(
     kind="python", python=predict, reads=READS, expected=EXPECTED,
     edges=(
         Edge("analytics.upcoming_player_game_context", W_SAME),
-        Edge("analytics.upcoming_player_game_context", W_YEAR),
+        Edge("analytics.upcoming_player_game_context", W_ALL),
         Edge("predictions.player_baselines", W_SAME),
-        Edge("predictions.player_baselines", W_YEAR),
+        Edge("predictions.player_baselines", W_ALL),
         Edge("predictions.prop_lines", W_SAME),
         Edge("precompute.player_composite_factors", W_SAME),
         Edge("precompute.player_shot_zone_analysis", W_SAME),
