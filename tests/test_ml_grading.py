@@ -39,7 +39,8 @@ def engine(tmp_path):
                 " 't', 'f', 1, now())", [D])
     eng.execute("""CREATE TABLE predictions.player_prop_predictions (game_date DATE, game_id VARCHAR, season VARCHAR,
         season_type VARCHAR, player_id BIGINT, system VARCHAR, market VARCHAR, feature_set VARCHAR,
-        predicted_value DOUBLE, confidence DOUBLE, recommendation VARCHAR, line_value DOUBLE, edge DOUBLE)""")
+        predicted_value DOUBLE, confidence DOUBLE, recommendation VARCHAR, line_value DOUBLE, edge DOUBLE,
+        line_over_prob DOUBLE, line_under_prob DOUBLE)""")
     eng.execute("""CREATE TABLE analytics.player_game_summary (game_date DATE, player_id BIGINT, is_dnp BOOLEAN,
         minutes DOUBLE, pts INTEGER, reb INTEGER, ast INTEGER, fg3m INTEGER)""")
     eng.execute("""CREATE TABLE predictions.player_baselines (game_date DATE, player_id BIGINT, market VARCHAR,
@@ -48,10 +49,11 @@ def engine(tmp_path):
     eng.close()
 
 
-def pred(eng, player, value, line, rec, market="points", system="lightgbm"):
+def pred(eng, player, value, line, rec, market="points", system="lightgbm", over_prob=None, under_prob=None):
     edge = None if line is None else value - line
     eng.execute("INSERT INTO predictions.player_prop_predictions VALUES (?, 'g1', '2023-24', 'regular', ?, ?, ?,"
-                " 'full', ?, 0.6, ?, ?, ?)", [D, player, system, market, value, rec, line, edge])
+                " 'full', ?, 0.6, ?, ?, ?, ?, ?)",
+                [D, player, system, market, value, rec, line, edge, over_prob, under_prob])
 
 
 def box(eng, player, pts, minutes=30.0, dnp=False, fg3m=2):
@@ -107,3 +109,20 @@ def test_report_compares_on_the_same_rows(engine):
     hr = {(h["threshold"], h["side"]): h for h in row["hit_rates"]}
     assert hr[(0, "ALL")]["picks"] == 3 and hr[(0, "ALL")]["wins"] == 2   # edge +0.5: over wins on 20 and 30
     assert (0, "UNDER") not in hr and (1, "ALL") not in hr            # no UNDER side, no edge >= 1
+
+
+def test_hit_rate_is_compared_with_the_prices_of_the_side_taken(engine):
+    # OVER edges priced at 0.60 / 0.40 (a favourite), an UNDER edge priced at 0.45, one pick without prices
+    pred(engine, 1, 25.0, 20.5, "OVER", over_prob=0.60, under_prob=0.40); box(engine, 1, 24)   # won
+    pred(engine, 2, 25.0, 20.5, "OVER", over_prob=0.60, under_prob=0.40); box(engine, 2, 18)   # lost
+    pred(engine, 3, 15.0, 20.5, "UNDER", over_prob=0.55, under_prob=0.45); box(engine, 3, 12)  # won
+    pred(engine, 4, 25.0, 20.5, "OVER"); box(engine, 4, 30)                                    # won, no price
+    g = graded(engine)
+    assert g[(1, "points")]["side_implied_prob"] == 0.60 and g[(3, "points")]["side_implied_prob"] == 0.45
+    assert g[(4, "points")]["side_implied_prob"] is None
+    hr = {(h["threshold"], h["side"]): h for h in grade_report(engine, "regular")["rows"][0]["hit_rates"]}
+    all0 = hr[(0, "ALL")]
+    assert (all0["picks"], all0["wins"], all0["priced"]) == (4, 3, 3)
+    assert all0["priced_rate"] == pytest.approx(2 / 3, abs=1e-4)
+    assert all0["implied_prob"] == pytest.approx((0.60 + 0.60 + 0.45) / 3, abs=1e-4)
+    assert hr[(0, "OVER")]["implied_prob"] == pytest.approx(0.60) and not all0["beats_prices"]

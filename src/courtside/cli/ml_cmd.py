@@ -75,14 +75,19 @@ def _print_report(out: dict) -> None:
                   f(r["line_mae"]))
     con.print(t)
     h = Table(title=f"Hit rate by |edge| (pushes and voids excluded); break-even at -110 = {out['break_even']:.2%}; "
-                    "* = whole 95% CI above break-even, ! = >= 60% on >= 100 picks: check for leakage")
-    for c in ("system", "market", "season", "edge >=", "side", "picks", "hit rate", "95% CI"):
+                    "* = whole 95% CI above break-even, ! = >= 60% on >= 100 picks: check for leakage; "
+                    "implied = mean no-vig probability of the side taken (picks with prices), "
+                    "$ = whole CI of the priced hit rate above it")
+    for c in ("system", "market", "season", "edge >=", "side", "picks", "hit rate", "95% CI", "priced",
+              "priced hit", "implied"):
         h.add_column(c)
     for r in out["rows"]:
         for x in r["hit_rates"]:
             if not x["picks"]:
                 continue
             mark = ("*" if x["above_break_even"] else "") + ("!" if x["red_flag"] else "")
+            pct = lambda v: "-" if v is None else f"{v:.1%}"  # noqa: E731
             h.add_row(r["system"], r["market"], r["season"], str(x["threshold"]), x["side"], str(x["picks"]),
-                      f"{x['rate']:.1%}{mark}", f"{x['ci_low']:.1%} - {x['ci_high']:.1%}")
+                      f"{x['rate']:.1%}{mark}", f"{x['ci_low']:.1%} - {x['ci_high']:.1%}", str(x["priced"]),
+                      pct(x["priced_rate"]) + ("$" if x["beats_prices"] else ""), pct(x["implied_prob"]))
     con.print(h)

@@ -71,6 +71,9 @@ SELECT game_date, game_id, season, season_type, player_id, system, market, featu
        CASE WHEN NOT is_voided THEN ROUND(abs(line_value - actual), 4) END AS line_absolute_error,
        CASE WHEN NOT is_voided THEN ROUND(line_value - actual, 4) END AS line_signed_error,
        CASE WHEN edge > 0 THEN 'OVER' WHEN edge < 0 THEN 'UNDER' END AS edge_side,
+       -- what the books' prices said the side the edge points to was worth (no-vig where both prices
+       -- exist): a hit rate only beats the market if it beats this, not just the -110 break-even
+       CASE WHEN edge > 0 THEN line_over_prob WHEN edge < 0 THEN line_under_prob END AS side_implied_prob,
        CASE WHEN is_voided OR is_push OR line_value IS NULL OR edge IS NULL OR edge = 0 THEN NULL
             ELSE (actual > line_value) = (edge > 0) END AS side_correct,
        CASE WHEN is_voided OR is_push OR line_value IS NULL OR recommendation NOT IN ('OVER', 'UNDER') THEN NULL

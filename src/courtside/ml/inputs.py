@@ -13,6 +13,12 @@ SAME_DATE_READS = (
 )
 
 
+def _implied(price: str) -> str:
+    """American odds -> implied probability (with the book's margin)."""
+    return (f"CASE WHEN {price} < 0 THEN -{price} / (100.0 - {price}) "
+            f"WHEN {price} > 0 THEN 100.0 / ({price} + 100.0) END")
+
+
 def create_inputs(engine, table: str, start, end) -> int:
     floor = "CASE b.market " + " ".join(f"WHEN '{m.name}' THEN {m.sigma_floor}" for m in MARKETS.values()) + " END"
     engine.execute(f"""
@@ -24,6 +30,19 @@ def create_inputs(engine, table: str, start, end) -> int:
         lines AS (
             SELECT game_date, player_id, market, line_value, n_books, source_books, snapshot_rule
             FROM predictions.prop_lines WHERE is_consensus AND game_date BETWEEN ? AND ?
+        ),
+        -- the prices of the consensus line: per book at exactly that line, the no-vig probability of each
+        -- side where both prices exist, else the side's own implied probability; averaged over the books
+        prices AS (
+            SELECT l.game_date, l.player_id, l.market,
+                   avg(coalesce(b.no_vig_over_prob, {_implied('b.over_price')})) AS over_prob,
+                   avg(coalesce(1 - b.no_vig_over_prob, {_implied('b.under_price')})) AS under_prob
+            FROM lines l
+            JOIN predictions.prop_lines b
+              ON b.game_date = l.game_date AND b.player_id = l.player_id AND b.market = l.market
+             AND NOT b.is_consensus AND b.line_value = l.line_value
+            WHERE b.game_date BETWEEN ? AND ?
+            GROUP BY ALL
         ),
         pcf AS (SELECT * FROM precompute.player_composite_factors WHERE game_date BETWEEN ? AND ?),
         psza AS (SELECT * FROM precompute.player_shot_zone_analysis WHERE game_date BETWEEN ? AND ?),
@@ -38,7 +57,8 @@ def create_inputs(engine, table: str, start, end) -> int:
                o.paint_defense_vs_league_avg, o.mid_range_defense_vs_league_avg, o.three_defense_vs_league_avg,
                o.defensive_rating AS opp_def_rating,
                l.line_value, l.n_books AS line_books, l.source_books AS line_source_books,
-               l.snapshot_rule AS line_snapshot_rule
+               l.snapshot_rule AS line_snapshot_rule,
+               ROUND(pr.over_prob, 4) AS line_over_prob, ROUND(pr.under_prob, 4) AS line_under_prob
         FROM ctx c
         JOIN b ON b.game_date = c.game_date AND b.player_id = c.player_id
         LEFT JOIN b bp ON bp.game_date = c.game_date AND bp.player_id = c.player_id AND bp.market = 'points'
@@ -46,5 +66,6 @@ def create_inputs(engine, table: str, start, end) -> int:
         LEFT JOIN psza z ON z.game_date = c.game_date AND z.player_id = c.player_id
         LEFT JOIN tdza o ON o.game_date = c.game_date AND o.team_abbr = c.opponent_abbr
         LEFT JOIN lines l ON l.game_date = c.game_date AND l.player_id = c.player_id AND l.market = b.market
-        """, [start, end] * 6)
+        LEFT JOIN prices pr ON pr.game_date = c.game_date AND pr.player_id = c.player_id AND pr.market = b.market
+        """, [start, end] * 7)
     return engine.scalar(f"SELECT count(*) FROM {table}")

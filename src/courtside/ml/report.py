@@ -1,6 +1,8 @@
 """The grade report: per system, market and season - MAE, bias, the line's MAE on the same rows, hit
-rates by edge threshold (OVER and UNDER apart) with 95% Wilson intervals against the -110 break-even,
-and the baselines (season average, last 5, last 10, EWMA) on exactly the same player-games.
+rates by edge threshold (OVER and UNDER apart) with 95% Wilson intervals against the -110 break-even
+and against the prices actually offered (the mean implied probability of the side taken: a 56% hit
+rate on sides priced at 57% loses money), and the baselines (season average, last 5, last 10, EWMA)
+on exactly the same player-games.
 
 "Same player-games": for each (system, market, season) the MAE comparison uses only rows where the
 system and all four baselines have a value and the game was not voided; the line comparison uses the
@@ -28,6 +30,10 @@ class HitRate:
     ci_high: float | None
     above_break_even: bool     # the whole interval is above 52.38%
     red_flag: bool             # >= 60% on >= 100 picks: check for leakage before believing it
+    priced: int = 0            # picks whose line came with prices (the rest have no price to compare)
+    priced_rate: float | None = None      # hit rate on those picks
+    implied_prob: float | None = None     # mean implied (no-vig where possible) probability of the side taken
+    beats_prices: bool = False            # the Wilson interval of priced_rate lies above implied_prob
 
 
 @dataclass
@@ -69,7 +75,10 @@ def grade_report(engine, phase: str = "regular", seasons: list[str] | None = Non
     thresholds = ", ".join(f"({t})" for t in EDGE_THRESHOLDS)
     hit_rows = engine.fetch_dicts(f"""
         SELECT a.system, a.market, a.season, t.threshold, s.side,
-               count(*) AS picks, count(*) FILTER (WHERE a.side_correct) AS wins
+               count(*) AS picks, count(*) FILTER (WHERE a.side_correct) AS wins,
+               count(a.side_implied_prob) AS priced,
+               count(a.side_implied_prob) FILTER (WHERE a.side_correct) AS priced_wins,
+               avg(a.side_implied_prob) AS implied_prob
         FROM grading.prediction_accuracy a
         CROSS JOIN (VALUES {thresholds}) AS t(threshold)
         CROSS JOIN (VALUES ('ALL'), ('OVER'), ('UNDER')) AS s(side)
@@ -84,7 +93,10 @@ def grade_report(engine, phase: str = "regular", seasons: list[str] | None = Non
         hits.setdefault((h["system"], h["market"], h["season"]), []).append(HitRate(
             h["threshold"], h["side"], h["picks"], h["wins"], _r(rate), _r(lo), _r(hi),
             bool(lo is not None and lo > BREAK_EVEN_110),
-            bool(rate is not None and rate >= RED_FLAG_RATE and h["picks"] >= RED_FLAG_MIN_N)))
+            bool(rate is not None and rate >= RED_FLAG_RATE and h["picks"] >= RED_FLAG_MIN_N),
+            h["priced"], _r(h["priced_wins"] / h["priced"]) if h["priced"] else None, _r(h["implied_prob"]),
+            bool(h["priced"] and h["implied_prob"] is not None
+                 and wilson(h["priced_wins"], h["priced"])[0] > h["implied_prob"])))
     out = []
     for r in mae_rows:
         base = {b.removeprefix("base_"): _r(r[b]) for b in BASELINES}
