@@ -252,7 +252,7 @@ def test_partial_with_unchanged_inputs_is_reported_not_rebuilt(engine):
 
 
 def test_fast_upstream_fingerprint_equals_the_one_builds_record(built):
-    from courtside.build import upstream_fingerprint_sql
+    from courtside.build import upstream_fingerprint_small_sql, upstream_fingerprint_sql
     from courtside.planner.upstream import upstream_fingerprint_fast_sql
 
     engine, reg = built
@@ -263,6 +263,7 @@ def test_fast_upstream_fingerprint_equals_the_one_builds_record(built):
         exact = engine.fetchall(upstream_fingerprint_sql(m, "_all_days") + " ORDER BY 1")
         fast = engine.fetchall(upstream_fingerprint_fast_sql(m, "_all_days") + " ORDER BY 1")
         assert fast == exact, m.name
+        assert engine.fetchall(upstream_fingerprint_small_sql(m, "_all_days") + " ORDER BY 1") == exact, m.name
         if m in T.MODELS:  # and both equal what the builds recorded
             assert [r[1] for r in exact] == [r[0] for r in engine.fetchall(
                 "SELECT upstream_fingerprint FROM ledger.partitions WHERE model = ? ORDER BY game_date", [m.name])]

@@ -156,6 +156,19 @@ def upstream_fingerprint_sql(model: Model, dates_table: str) -> str:
             f"FROM {dates_table} d LEFT JOIN ({union}) x ON x.game_date = d.game_date GROUP BY d.game_date")
 
 
+def upstream_fingerprint_small_sql(model: Model, dates_table: str) -> str:
+    """Same values as upstream_fingerprint_sql for a handful of target dates: one join whose condition
+    ORs the edges' windows instead of a union of joins (DuckDB plans it in a fraction of the time,
+    which is most of the cost for one date)."""
+    ups = [e.upstream for e in model.edges]
+    if not ups or len(set(ups)) < len(ups):  # an upstream read through two windows: sum it twice
+        return upstream_fingerprint_sql(model, dates_table)
+    cond = " OR ".join(f"(u.model = '{e.upstream}' AND {e.window.sql('u', 'd')})" for e in model.edges)
+    return (f"SELECT d.game_date, CAST(coalesce(sum(hash(u.model, u.game_date, u.fingerprint)::HUGEINT) "
+            f"FILTER (WHERE u.model IS NOT NULL), 0) AS VARCHAR) AS upstream_fingerprint FROM {dates_table} d "
+            f"LEFT JOIN ledger.partitions u ON {cond} GROUP BY d.game_date")
+
+
 def build(engine, registry: Registry, model: Model | str, start: dt.date, end: dt.date,
           run_id: str, *, context: object | None = None, dates: list[dt.date] | None = None) -> BuildResult:
     """Replace the partitions of `model` for the game dates in [start, end] (inclusive).
@@ -228,7 +241,7 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
             if len(days) > FAST_UPSTREAM_FP_DATES:
                 from courtside.planner.upstream import upstream_fingerprint_fast_sql as upf
             else:
-                upf = upstream_fingerprint_sql
+                upf = upstream_fingerprint_small_sql
             tx.execute("DELETE FROM ledger.partitions WHERE model = ? AND " + in_targets, [model.name])
             written = tx.execute(f"""
                 INSERT INTO ledger.partitions
