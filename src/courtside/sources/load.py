@@ -7,6 +7,9 @@ props and game lines (whose player/game ids resolve against the canonical tables
 A file whose content hash is already recorded is not read further. A changed file replaces exactly
 its own rows. A refused file keeps its previous rows. Canonical tables are rebuilt (set-based,
 deterministic: rows keep their source provenance) only when a staging file changed.
+
+The changed files of one spec are staged and written together (stage.py); a worker thread reads,
+hashes and parses files ahead of the SQL.
 """
 
 from __future__ import annotations
