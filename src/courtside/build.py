@@ -170,17 +170,20 @@ def upstream_fingerprint_small_sql(model: Model, dates_table: str) -> str:
 
 
 def build(engine, registry: Registry, model: Model | str, start: dt.date, end: dt.date,
-          run_id: str, *, context: object | None = None, dates: list[dt.date] | None = None) -> BuildResult:
+          run_id: str, *, context: object | None = None, dates: list[dt.date] | None = None,
+          calendar: list[tuple[dt.date, dt.date]] | None = None) -> BuildResult:
     """Replace the partitions of `model` for the game dates in [start, end] (inclusive).
 
     `dates`: build only these game dates of [start, end] (a non-contiguous set needs a model whose
     SQL uses `$dates`; a set equal to every game date of the range works for any model).
+    `calendar`: (game_date, season_start) of every game date, when the caller (the executor, once per
+    run) already read it.
     """
     model = registry[model] if isinstance(model, str) else model
     if model.kind == "source":
         raise ModelError(f"`{model.name}` is a source table; load it with `courtside data load`")
     t0 = time.perf_counter()
-    cal = _calendar(engine, end)
+    cal = _calendar(engine, end) if calendar is None else [t for t in calendar if t[0] <= end]
     targets = [t for t in cal if t[0] >= start]
     sql_dates = None
     if dates is not None:

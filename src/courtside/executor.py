@@ -71,6 +71,7 @@ def execute(engine, registry: Registry, plan: Plan, *, context: object | None = 
     if not plan.batches:
         return RunReport(run_id, plan.target, "nothing_to_do", plan.hash, 0.0, 0.0, 0.0, ())
     start_run(engine, run_id, command, plan.hash)
+    engine.__dict__.pop("_cs_run_calendar", None)
     holder = leases.holder_for(run_id)
     results: dict[int, BatchOutcome] = {}
     outcome = "interrupted"
@@ -96,6 +97,7 @@ def execute(engine, registry: Registry, plan: Plan, *, context: object | None = 
         failed = sum(1 for r in results.values() if r.outcome in ("failed", "lease_held"))
         outcome = "failed" if failed else "ok"
     finally:
+        engine.__dict__.pop("_cs_run_calendar", None)
         progress.close()
         leases.release_all(engine, holder)
         n = {k: sum(1 for r in results.values() if r.outcome == k) for k in ("ok", "failed", "skipped", "lease_held")}
@@ -190,7 +192,8 @@ def _run_together(engine, registry, model, members: list[Batch], run_id, holder,
         return [_run_batch(engine, registry, b, run_id, holder, context, lease_seconds, lease_wait) for b in members]
     t0 = time.perf_counter()
     try:
-        res = build(engine, registry, model, dates[0], dates[-1], run_id, context=context, dates=dates)
+        res = build(engine, registry, model, dates[0], dates[-1], run_id, context=context, dates=dates,
+                    calendar=_calendar(engine))
     except Exception:
         _rollback(engine)
         leases.release(engine, model.name, dates, holder)
@@ -216,6 +219,16 @@ def _run_together(engine, registry, model, members: list[Batch], run_id, holder,
         leases.release(engine, model.name, dates, holder)
 
 
+def _calendar(engine) -> list:
+    """The game calendar, read once per engine and run (no load can change it while a run holds the
+    warehouse); execute() clears it at the start of every run."""
+    cal = engine.__dict__.get("_cs_run_calendar")
+    if cal is None:
+        cal = engine.fetchall("SELECT game_date, season_start FROM raw.game_dates ORDER BY 1")
+        engine.__dict__["_cs_run_calendar"] = cal
+    return cal
+
+
 def _rollback(engine) -> None:
     try:
         engine.con.execute("ROLLBACK")
@@ -231,7 +244,7 @@ def _run_batch(engine, registry, b: Batch, run_id, holder, context, lease_second
         return BatchOutcome(b.id, b.model, b.start, b.end, b.n_dates, "lease_held", error=str(exc))
     t0 = time.perf_counter()
     try:
-        res = build(engine, registry, b.model, b.start, b.end, run_id, context=context)
+        res = build(engine, registry, b.model, b.start, b.end, run_id, context=context, calendar=_calendar(engine))
         secs = time.perf_counter() - t0
         record_batch(engine, run_id, b.model, b.start, b.end, res.dates, res.rows, res.expected, secs, "ok")
         return BatchOutcome(b.id, b.model, b.start, b.end, res.dates, "ok", res.rows, res.expected, secs)
