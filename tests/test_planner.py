@@ -267,3 +267,25 @@ def test_fast_upstream_fingerprint_equals_the_one_builds_record(built):
         if m in T.MODELS:  # and both equal what the builds recorded
             assert [r[1] for r in exact] == [r[0] for r in engine.fetchall(
                 "SELECT upstream_fingerprint FROM ledger.partitions WHERE model = ? ORDER BY game_date", [m.name])]
+
+
+def test_estimator_reads_batches_built_together_as_one_statement(tmp_path):
+    from courtside.engine import Engine
+    from courtside.ledger import create_ledger, record_batch, record_batches
+    from courtside.planner.estimate import Estimator
+
+    eng = Engine(tmp_path / "e.duckdb")
+    create_ledger(eng)
+    # one statement over 4 one-date batches (shared 2.0 s), then a lone 10-date batch of 1.5 s
+    record_batches(eng, "r1", [("m", dt.date(2024, 1, d), dt.date(2024, 1, d), 1, 100, 100, 0.5, "ok", None)
+                               for d in (1, 3, 5, 7)])
+    record_batch(eng, "r2", "m", dt.date(2024, 2, 1), dt.date(2024, 2, 10), 10, 1000, 1000, 1.5, "ok")
+    fit = Estimator.from_ledger(eng, ["m"]).fits["m"]
+    assert fit.samples == 2 and sorted(fit.obs) == [(400.0, 2.0), (1000.0, 1.5)]
+    # one size seen: the stated default overhead, the rest is rate (a season-long statement's share
+    # must not become the fixed cost of every one-date batch)
+    eng.execute("DELETE FROM ledger.batches WHERE run_id = 'r1'")
+    one = Estimator.from_ledger(eng, ["m"]).fits["m"]
+    assert one.overhead == pytest.approx(0.05) and one.predict(10, 1000)[0] == pytest.approx(1.5)
+    assert one.predict(1, 10)[0] < 0.1
+    eng.close()

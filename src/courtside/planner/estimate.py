@@ -92,7 +92,10 @@ def _fit(model: str, obs: list[tuple[int, int | None, float]]) -> Fit:
             overhead = max(min(ys), 0.0) * 0.5
             rate = max(sum(ys) - overhead * len(ys), 0.0) / max(sum(xs), 1.0)
     else:
-        overhead = min(ys) * 0.5
+        # One size seen (often one statement over every date): the fixed cost cannot be told apart from
+        # the rate. Assume the stated default overhead, not a share of a season-long statement (which
+        # made a first gap fill of 144 one-date batches look 5x longer than it was).
+        overhead = min(DEFAULT_OVERHEAD_S, min(ys) * 0.5)
         rate = (statistics.fmean(ys) - overhead) / max(xs[0], 1.0)
     ratios = sorted(y / max(overhead + rate * x, 1e-6) for x, y in zip(xs, ys))
     q50 = statistics.median(ratios)
