@@ -114,7 +114,7 @@ _FEATURE_COLS = ",\n       ".join(_column(n) for n in FEATURE_NAMES)
 # which is most of a one-date batch)
 _NULL_FLAGS = ", ".join(f"{n} IS NULL" for n in FEATURE_NAMES)
 _NAMES = "[" + ", ".join(f"'{n}'" for n in FEATURE_NAMES) + "]"
-_REQUIRED_ONES = "[" + ", ".join("1" if n in _REQUIRED else "0" for n in FEATURE_NAMES) + "]"
+_REQUIRED_NULLS = " + ".join(f"({n} IS NULL)::INTEGER" for n in _REQUIRED)
 
 SQL = f"""
 WITH ctx AS (
@@ -159,7 +159,7 @@ features AS (
 ),
 defaults AS (
     SELECT * EXCLUDE (null_flags), list_where({_NAMES}, null_flags) AS defaulted_features,
-           coalesce(list_sum(list_where({_REQUIRED_ONES}, null_flags)), 0) AS required_nulls
+           ({_REQUIRED_NULLS}) AS required_nulls
     FROM (SELECT *, [{_NULL_FLAGS}] AS null_flags FROM features)
 )
 SELECT * EXCLUDE (required_nulls),
