@@ -12,8 +12,11 @@ Original section 5.4, fixed on purpose:
   how many) and are NULL when none has them — never filled in.
 
 Method: for every played game, window functions give the player's state *after* that game (L3/L5/L10,
-season-to-date); an ASOF join then picks, for each (D, player), the last game strictly before D.
-Team pace and offensive rating come the same way from the team's games (the player's team on D).
+season-to-date). One as-of join on his box-score rows gives, per (D, player), the number of games he
+played before D; the state after that game is then joined by equality. Team pace and offensive rating
+come from the team's games, as of each (D, team) of the targets (the player's team on D).
+usage_rate_season is the exact mean of the 4-decimal per-game usage rates, rounded once: a double
+running mean could land either side of a rounding boundary depending on the range built.
 """
 
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
