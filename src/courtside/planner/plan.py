@@ -411,7 +411,8 @@ def _estimate(est: Estimator, batches: list[Batch]) -> list[Batch]:
         members.setdefault(b.group if b.group is not None else b.id, []).append(b)
     share: dict[int, tuple[float, float]] = {}
     for bs in members.values():
-        rows = None if any(b.expected_rows is None for b in bs) else sum(b.expected_rows for b in bs)
+        # unknown expected rows count as 0, as the executor records a statement's rows
+        rows = None if all(b.expected_rows is None for b in bs) else sum(b.expected_rows or 0 for b in bs)
         p50, p90 = est.batch(bs[0].model, sum(b.n_dates for b in bs), rows)
         by_rows = all(b.expected_rows for b in bs)
         size = {b.id: (b.expected_rows if by_rows else b.n_dates) for b in bs}
