@@ -170,11 +170,13 @@ def similarity(batch) -> None:
 # residual LightGBM, adding the moving average or zone matchup only made the mean worse; a little of the
 # similarity system helped (MAE 4.581 vs 4.588 for LightGBM alone, vs 4.606 with the old 0.5/0.2/0.2/0.1).
 ENSEMBLE_WEIGHTS = {"lightgbm": 0.85, "similarity": 0.15}
+WEIGHTS_TEXT = ",".join(f"{k}:{v}" for k, v in sorted(ENSEMBLE_WEIGHTS.items()))
 
 
 def ensemble(batch) -> None:
-    """Fixed-weight mean of the systems that produced a value (weights renormalised over those);
-    confidence = their weighted confidence x agreement (spread of predictions relative to sigma)."""
+    """Fixed-weight mean of the systems that produced a value (weights renormalised over those; `systems`
+    in the factors says how many did); confidence = their weighted confidence x agreement (spread of
+    predictions relative to sigma)."""
     w = "CASE o.system " + " ".join(f"WHEN '{k}' THEN {v}" for k, v in ENSEMBLE_WEIGHTS.items()) + " END"
     systems = ", ".join(f"'{k}'" for k in ENSEMBLE_WEIGHTS)
     _insert(batch, f"""
@@ -183,13 +185,12 @@ def ensemble(batch) -> None:
                ROUND(coalesce(e.conf * (1.0 / (1.0 + coalesce(e.spread, 0) / i.sigma)), 0), 4) AS confidence,
                'ensemble' AS feature_set, NULL AS model_key,
                json_object('systems', e.n_systems, 'spread', ROUND(e.spread, 3),
-                           'weights', e.weights)::VARCHAR AS factors
+                           'weights', '{WEIGHTS_TEXT}')::VARCHAR AS factors
         FROM {batch.inputs} i
         LEFT JOIN (
             SELECT o.game_date, o.player_id, o.market,
                    sum({w} * o.predicted_value) / sum({w}) AS value, sum({w} * o.confidence) / sum({w}) AS conf,
-                   stddev_pop(o.predicted_value) AS spread, count(*) AS n_systems,
-                   string_agg(o.system || ':' || {w}, ',' ORDER BY o.system) AS weights
+                   stddev_pop(o.predicted_value) AS spread, count(*) AS n_systems
             FROM {batch.outputs} o
             WHERE o.system IN ({systems}) AND o.predicted_value IS NOT NULL
             GROUP BY ALL) e
