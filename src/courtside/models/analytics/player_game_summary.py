@@ -20,6 +20,7 @@ zones AS (
     SELECT game_id, player_id, {ZONE_AGGREGATES}
     FROM raw.shots WHERE game_date BETWEEN $start AND $end
     GROUP BY game_id, player_id
+    HAVING count(*) > 0  -- always true; lowers the row estimate so the join builds on the narrow zones
 ),
 shot_games AS (SELECT DISTINCT game_id FROM zones)
 SELECT

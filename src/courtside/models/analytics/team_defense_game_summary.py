@@ -16,14 +16,12 @@ WITH box AS (
     SELECT t.*, {possessions('t')} AS poss, {pace('t')} AS pace_raw
     FROM raw.team_boxscores t WHERE game_date BETWEEN $start AND $end
 ),
-shot_games AS (
-    SELECT DISTINCT game_id FROM raw.shots WHERE game_date BETWEEN $start AND $end
-),
 zones AS (  -- shots taken by each team; joined on the opponent they are "allowed" by the defender
     SELECT game_id, team_abbr, {ZONE_AGGREGATES}
     FROM raw.shots WHERE game_date BETWEEN $start AND $end
     GROUP BY game_id, team_abbr
-)
+),
+shot_games AS (SELECT DISTINCT game_id FROM zones)  -- games with a shot chart (shots are read once)
 SELECT
     d.game_id, d.game_date, d.season, d.season_type, d.team_abbr, d.opponent_abbr, d.is_home,
     coalesce(d.win, d.pts > o.pts) AS win,

@@ -12,14 +12,12 @@ WITH box AS (
     SELECT t.*, {overtime_periods('t')} AS ot, {possessions('t')} AS poss, {pace('t')} AS pace_raw
     FROM raw.team_boxscores t WHERE game_date BETWEEN $start AND $end
 ),
-shot_games AS (
-    SELECT DISTINCT game_id FROM raw.shots WHERE game_date BETWEEN $start AND $end
-),
 zones AS (
     SELECT game_id, team_abbr, {ZONE_AGGREGATES}
     FROM raw.shots WHERE game_date BETWEEN $start AND $end
     GROUP BY game_id, team_abbr
-)
+),
+shot_games AS (SELECT DISTINCT game_id FROM zones)  -- games with a shot chart (shots are read once)
 SELECT
     b.game_id, b.game_date, b.season, b.season_type, b.team_abbr, b.opponent_abbr, b.is_home,
     -- the original's win_flag was hard-coded FALSE; here it is the box's W/L, else the score
