@@ -120,7 +120,7 @@ SQL = f"""
 WITH ctx AS (
     SELECT game_date, player_id, game_id, season, season_type, team_abbr, opponent_abbr, player_lookup, is_home,
            days_rest, back_to_back, games_last_7d, minutes_last_7d, game_spread, game_total
-    FROM analytics.upcoming_player_game_context WHERE game_date BETWEEN $start AND $end
+    FROM analytics.upcoming_player_game_context WHERE game_date BETWEEN $start AND $end AND game_date IN $dates
 ),
 lines AS (   -- the consensus lines of predictions.prop_lines (pre-tip snapshots only, main line per book,
              -- median over books), one row per player and date: one join instead of one per market
@@ -131,7 +131,7 @@ lines AS (   -- the consensus lines of predictions.prop_lines (pre-tip snapshots
            any_value(line_value) FILTER (WHERE market = 'threes') AS threes_now,
            any_value(line_value) FILTER (WHERE market = 'pra') AS pra_now
     FROM predictions.prop_lines
-    WHERE game_date BETWEEN $start AND $end AND is_consensus AND market IN ('points', 'threes', 'pra')
+    WHERE game_date BETWEEN $start AND $end AND game_date IN $dates AND is_consensus AND market IN ('points', 'threes', 'pra')
     GROUP BY game_date, player_id
 ),
 vs_opponent AS (
@@ -149,11 +149,11 @@ features AS (
            coalesce(v.points_books, 0)::INTEGER AS vegas_points_books,
        {_FEATURE_COLS}
     FROM ctx u
-    LEFT JOIN (SELECT * FROM precompute.player_daily_cache WHERE game_date BETWEEN $start AND $end) c ON c.game_date = u.game_date AND c.player_id = u.player_id
-    LEFT JOIN (SELECT * FROM precompute.player_composite_factors WHERE game_date BETWEEN $start AND $end) f ON f.game_date = u.game_date AND f.player_id = u.player_id
-    LEFT JOIN (SELECT * FROM precompute.player_shot_zone_analysis WHERE game_date BETWEEN $start AND $end) z ON z.game_date = u.game_date AND z.player_id = u.player_id
-    LEFT JOIN (SELECT * FROM precompute.team_defense_zone_analysis WHERE game_date BETWEEN $start AND $end) o ON o.game_date = u.game_date AND o.team_abbr = u.opponent_abbr
-    LEFT JOIN (SELECT * FROM analytics.upcoming_team_game_context WHERE game_date BETWEEN $start AND $end) tg ON tg.game_date = u.game_date AND tg.team_abbr = u.team_abbr
+    LEFT JOIN (SELECT * FROM precompute.player_daily_cache WHERE game_date BETWEEN $start AND $end AND game_date IN $dates) c ON c.game_date = u.game_date AND c.player_id = u.player_id
+    LEFT JOIN (SELECT * FROM precompute.player_composite_factors WHERE game_date BETWEEN $start AND $end AND game_date IN $dates) f ON f.game_date = u.game_date AND f.player_id = u.player_id
+    LEFT JOIN (SELECT * FROM precompute.player_shot_zone_analysis WHERE game_date BETWEEN $start AND $end AND game_date IN $dates) z ON z.game_date = u.game_date AND z.player_id = u.player_id
+    LEFT JOIN (SELECT * FROM precompute.team_defense_zone_analysis WHERE game_date BETWEEN $start AND $end AND game_date IN $dates) o ON o.game_date = u.game_date AND o.team_abbr = u.opponent_abbr
+    LEFT JOIN (SELECT * FROM analytics.upcoming_team_game_context WHERE game_date BETWEEN $start AND $end AND game_date IN $dates) tg ON tg.game_date = u.game_date AND tg.team_abbr = u.team_abbr
     LEFT JOIN vs_opponent vo ON vo.game_date = u.game_date AND vo.player_id = u.player_id
     LEFT JOIN lines v ON v.game_date = u.game_date AND v.player_id = u.player_id
 ),
@@ -187,7 +187,7 @@ MODEL = Model(
         Edge("predictions.prop_lines", Window.same_date()),
     ),
     expected="""SELECT game_date, count(*) AS expected FROM analytics.upcoming_player_game_context
-                WHERE game_date BETWEEN $start AND $end GROUP BY 1""",
+                WHERE game_date BETWEEN $start AND $end AND game_date IN $dates GROUP BY 1""",
     params={"feature_version": FEATURE_VERSION},
     checks=(
         *not_null("game_date", "player_id", "feature_version", "defaulted_features", "feature_quality_score",

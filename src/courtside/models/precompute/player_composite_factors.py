@@ -32,7 +32,7 @@ WITH ctx AS (
            coalesce(u.minutes_last_7d, 0) AS minutes_7d, coalesce(u.back_to_backs_last_14d, 0) AS b2b_14d,
            u.pace_differential
     FROM analytics.upcoming_player_game_context u
-    WHERE u.game_date BETWEEN $start AND $end
+    WHERE u.game_date BETWEEN $start AND $end AND u.game_date IN $dates
 ),
 fatigue AS (
     SELECT *,
@@ -55,8 +55,8 @@ zones AS (
                 WHEN 'mid_range' THEN d.mid_range_defense_vs_league_avg
                 WHEN 'three' THEN d.three_defense_vs_league_avg END AS opp_zone_vs_league
     FROM fatigue f
-    LEFT JOIN (SELECT * FROM precompute.player_shot_zone_analysis WHERE game_date BETWEEN $start AND $end) z ON z.game_date = f.game_date AND z.player_id = f.player_id
-    LEFT JOIN (SELECT * FROM precompute.team_defense_zone_analysis WHERE game_date BETWEEN $start AND $end) d ON d.game_date = f.game_date AND d.team_abbr = f.opponent_abbr
+    LEFT JOIN (SELECT * FROM precompute.player_shot_zone_analysis WHERE game_date BETWEEN $start AND $end AND game_date IN $dates) z ON z.game_date = f.game_date AND z.player_id = f.player_id
+    LEFT JOIN (SELECT * FROM precompute.team_defense_zone_analysis WHERE game_date BETWEEN $start AND $end AND game_date IN $dates) d ON d.game_date = f.game_date AND d.team_abbr = f.opponent_abbr
 ),
 mismatch AS (
     SELECT *, opp_zone_vs_league * CASE WHEN zone_rate IS NOT NULL THEN least(zone_rate / 50.0, 1.0) END AS raw_mismatch
@@ -103,7 +103,7 @@ MODEL = Model(
         Edge("precompute.team_defense_zone_analysis", Window.same_date()),
     ),
     expected="""SELECT game_date, count(*) AS expected FROM analytics.upcoming_player_game_context
-                WHERE game_date BETWEEN $start AND $end GROUP BY 1""",
+                WHERE game_date BETWEEN $start AND $end AND game_date IN $dates GROUP BY 1""",
     checks=(
         *not_null("game_date", "player_id", "fatigue_score", "fatigue_adjustment", "shot_zone_mismatch_score",
                   "pace_score", "usage_spike_score", "total_composite_adjustment"),

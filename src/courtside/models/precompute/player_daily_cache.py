@@ -16,7 +16,9 @@ season-to-date). One as-of join on his box-score rows gives, per (D, player), th
 played before D; the state after that game is then joined by equality. Team pace and offensive rating
 come from the team's games, as of each (D, team) of the targets (the player's team on D).
 usage_rate_season is the exact mean of the 4-decimal per-game usage rates, rounded once: a double
-running mean could land either side of a rounding boundary depending on the range built.
+running mean could land either side of a rounding boundary depending on the range built. The other
+means of 4-decimal values (minutes, usage L10, team pace and rating) are taken over exact decimals for
+the same reason.
 """
 
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
@@ -25,12 +27,14 @@ SQL = """
 WITH targets AS (
     SELECT u.game_date, u.season, u.player_id, u.team_abbr, u.opponent_abbr
     FROM analytics.upcoming_player_game_context u
-    WHERE u.game_date BETWEEN $start AND $end
+    WHERE u.game_date BETWEEN $start AND $end AND u.game_date IN $dates
 ),
 box AS MATERIALIZED (  -- the targets' box-score rows of their seasons before $end: only the columns read
     SELECT player_id, season, game_date, is_dnp,
            NOT is_dnp AND (coalesce(minutes, 0) > 0 OR coalesce(pts, 0) > 0) AS played,
-           pts, reb, ast, minutes, fg3m, fg3a, ftm,
+           -- minutes are 4-decimal values: exact decimals, so their means do not depend on the summation
+           -- order (a range build and a one-date build once differed by 1e-4 on minutes_avg_season)
+           pts, reb, ast, minutes::DECIMAL(18, 4) AS minutes, fg3m, fg3a, ftm,
            CASE WHEN has_attempts THEN usage_rate END AS usage_ok,
            CASE WHEN has_attempts THEN pts END AS pts_att, CASE WHEN has_attempts THEN fga END AS fga_att,
            CASE WHEN has_attempts THEN fta END AS fta_att
@@ -70,7 +74,7 @@ after_game AS (  -- the player's state after each played game: L3/L5/L10 and sea
            regr_slope(pts, game_index) OVER l10 AS points_slope_last_10,
            avg(minutes) OVER l10 AS minutes_avg_last_10,
            sum(pts) OVER l10 / nullif(sum(minutes) OVER l10, 0) AS ppm_avg_last_10,
-           avg(usage_ok) OVER l10 AS usage_rate_last_10,
+           avg(usage_exact) OVER l10 AS usage_rate_last_10,
            count(usage_ok) OVER l10 AS usage_games_last_10,
            sum(pts_att) OVER l10 / nullif(2 * (sum(fga_att) OVER l10 + 0.44 * sum(fta_att) OVER l10), 0)
                AS ts_pct_last_10,
@@ -101,8 +105,8 @@ appearances AS (
 team_after_game AS (
     SELECT team_abbr, season, game_date,
            count(*) OVER w AS team_games_last_10,
-           avg(pace) OVER w AS team_pace_last_10,
-           avg(offensive_rating) OVER w AS team_off_rating_last_10
+           avg(pace::DECIMAL(18, 4)) OVER w AS team_pace_last_10,   -- exact, as the minutes above
+           avg(offensive_rating::DECIMAL(18, 4)) OVER w AS team_off_rating_last_10
     FROM analytics.team_offense_game_summary
     WHERE game_date < $end AND season IN (SELECT DISTINCT season FROM targets)
       AND team_abbr IN (SELECT team_abbr FROM targets)
@@ -177,7 +181,7 @@ MODEL = Model(
         Edge("analytics.team_offense_game_summary", Window.season_before()),
     ),
     expected="""SELECT game_date, count(*) AS expected FROM analytics.upcoming_player_game_context
-                WHERE game_date BETWEEN $start AND $end GROUP BY 1""",
+                WHERE game_date BETWEEN $start AND $end AND game_date IN $dates GROUP BY 1""",
     checks=(
         *not_null("game_date", "player_id", "games_played_season", "small_sample"),
         in_range("points_avg_last_10", 0, 80),
