@@ -204,3 +204,18 @@ def test_point_in_time(project, loaded_copy, data_dir):
                 pd.testing.assert_frame_equal(want, got, obj=f"{name} on {day}")
     finally:
         cut.close()
+
+
+def test_short_batches_match_the_full_build(project):
+    """A batch reads only the appearances its range reaches (and counts the rest of the season by aggregate):
+    single dates and a short range must give the rows of the full build, at a season opener too."""
+    opener = project.engine.scalar("SELECT min(game_date) FROM raw.game_dates WHERE season = '2023-24'")
+    for start, end in [(opener, opener), (dt.date(2023, 1, 15), dt.date(2023, 1, 15)),
+                       (dt.date(2023, 4, 5), dt.date(2023, 4, 20))]:
+        for name in (TEAM, PLAYER):
+            sql = f"SELECT * FROM {name} WHERE game_date BETWEEN ? AND ? ORDER BY ALL"
+            before = project.engine.fetch_df(sql, [start, end])
+            build(project.engine, project.registry, name, start, end, "test-short-batch")
+            after = project.engine.fetch_df(sql, [start, end])
+            assert len(before) > 0, (name, start)
+            pd.testing.assert_frame_equal(before, after, obj=f"{name} {start}..{end}")

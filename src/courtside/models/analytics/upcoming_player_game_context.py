@@ -17,7 +17,8 @@ the season). D's box scores are never read; D's closing line is a pre-game price
 Cost: one sort of the appearances per player carries everything a target needs (next appearance,
 the days played in the 16 days up to it, their minutes, season games), so the 7/14-day loads are bit
 counts instead of range joins; per-team context is joined before players are expanded; and only the
-appearances the range reaches are read (a single-date batch reads its season and ~3 weeks, not all).
+appearances the range reaches are sorted (a single-date batch sorts ~3 weeks and counts the rest of
+its season by a plain aggregate).
 Assumes one appearance per player and date (true of box scores: a player plays one game a day).
 """
 
@@ -107,6 +108,12 @@ targets AS (  -- per team and date, before any player: the roster window, both t
      AND gl.away_team = CASE WHEN rw.is_home THEN rw.opponent_abbr ELSE rw.team_abbr END
 ),
 {REACH},
+season_base AS (  -- his games of a target season before `lo`, so that the per-player sort starts at `lo`
+    SELECT player_id, season, count(*) AS n FROM raw.player_boxscores
+    WHERE NOT dnp AND minutes > 0 AND game_date >= (SELECT d0 FROM history_floor)
+      AND game_date < (SELECT lo FROM reach) AND season IN (SELECT season FROM target_dates)
+    GROUP BY ALL
+),
 apps AS (  -- appearances the range needs, with the player's next one and his last 16 days
     SELECT b.player_id, b.player_lookup, b.player_name, b.team_abbr, b.game_date, b.day, b.season,
            s.n AS team_game_n,
@@ -117,12 +124,12 @@ apps AS (  -- appearances the range needs, with the player's next one and his la
            bit_or((1::UBIGINT << ((1048576 - b.day) % 32)::INTEGER)
                   | (1::UBIGINT << (32 + (1048576 - b.day) % 32)::INTEGER)) OVER last16 AS played_ring,
            list(b.minutes) OVER last16 AS recent_minutes,  -- oldest first, this game last
-           count(*) OVER (PARTITION BY b.player_id, b.season ORDER BY b.day) AS season_games_through
+           coalesce(sb.n, 0) + count(*) OVER (PARTITION BY b.player_id, b.season ORDER BY b.day) AS season_games_through
     FROM (SELECT *, game_date - DATE '1970-01-01' AS day FROM raw.player_boxscores) b
     JOIN team_game_seq s ON s.team_abbr = b.team_abbr AND s.game_date = b.game_date
-    WHERE NOT b.dnp AND b.minutes > 0 AND b.game_date >= (SELECT d0 FROM history_floor) AND b.game_date < $end
-      -- season games are counted from the season's start, so the target seasons are read whole
-      AND (b.game_date >= (SELECT lo FROM reach) OR b.season IN (SELECT season FROM target_dates))
+    LEFT JOIN season_base sb ON sb.player_id = b.player_id AND sb.season = b.season
+    WHERE NOT b.dnp AND b.minutes > 0 AND b.game_date < $end
+      AND b.game_date >= (SELECT d0 FROM history_floor) AND b.game_date >= (SELECT lo FROM reach)
     WINDOW by_player AS (PARTITION BY b.player_id ORDER BY b.day),
            last16 AS (by_player RANGE BETWEEN 15 PRECEDING AND CURRENT ROW)
 ),
@@ -205,10 +212,10 @@ last_team AS (
     FROM candidates c
     ASOF JOIN apps x ON x.player_id = c.player_id AND x.game_date < c.d
 )
-SELECT g.game_date, count(lt.d) AS expected
+SELECT g.game_date, coalesce(k.n, 0) AS expected
 FROM target_dates g
-LEFT JOIN last_team lt ON lt.d = g.game_date AND lt.team_of_last_appearance = lt.team_abbr
-GROUP BY g.game_date
+LEFT JOIN (SELECT d, count(*) AS n FROM last_team WHERE team_of_last_appearance = team_abbr GROUP BY d) k
+  ON k.d = g.game_date
 """
 
 MODEL = Model(
