@@ -15,6 +15,7 @@ import shutil
 import pytest
 
 from courtside.build import build
+from courtside.ml.training import RETRAIN_MONTHS
 from courtside.project import Project
 
 pytestmark = pytest.mark.slow
@@ -79,7 +80,9 @@ def test_no_model_trained_on_or_after_the_date_it_predicts(built):
             SELECT p.game_date, p.market, m.train_end, m.last_train_date
             FROM {PRED} p JOIN predictions.trained_models m ON m.model_key = p.model_key
             WHERE NOT (m.train_end <= p.game_date AND m.last_train_date < p.game_date
-                       AND m.train_end = date_trunc('quarter', p.game_date))""")
+                       AND m.train_end = make_date(year(p.game_date),
+                                                   (month(p.game_date) - 1) // {RETRAIN_MONTHS} * {RETRAIN_MONTHS} + 1,
+                                                   1))""")
         used = p.engine.scalar(f"SELECT count(DISTINCT model_key) FROM {PRED} WHERE model_key IS NOT NULL")
         windows = p.engine.fetch_dicts("SELECT market, feature_set, train_start, train_end, last_train_date, n_rows "
                                        "FROM predictions.trained_models")

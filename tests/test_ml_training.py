@@ -8,17 +8,17 @@ import datetime as dt
 import numpy as np
 
 from courtside.ml.feature_contract import FEATURE_NAMES
-from courtside.ml.training import (ATTEMPT_DERIVED, FEATURE_SETS, RESIDUAL_BASE, VEGAS, window_end,
-                                   window_ends)
+from courtside.ml.training import (ATTEMPT_DERIVED, FEATURE_SETS, RESIDUAL_BASE, RETRAIN_MONTHS, VEGAS,
+                                   window_end, window_ends)
 
 
-def test_window_end_is_the_quarter_start_on_or_before_d():
+def test_window_end_is_the_period_start_on_or_before_d():
     days = [dt.date(2020, 12, 1) + dt.timedelta(days=i) for i in range(5 * 366)]
     ends = window_ends(np.array(days, dtype="datetime64[D]"))
     for d, vec in zip(days, ends):
         end = window_end(d)
-        assert end <= d and end.day == 1 and end.month in (1, 4, 7, 10)
-        assert (d - end).days < 92
+        assert end <= d and end.day == 1 and (end.month - 1) % RETRAIN_MONTHS == 0
+        assert (d - end).days < 31 * RETRAIN_MONTHS
         assert str(vec) == end.isoformat()
 
 
