@@ -7,31 +7,30 @@ final scores) and D's closing game line. Nothing of D's box scores.
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
 
 SQL = """
-WITH target_dates AS (
-    SELECT game_date, season_start FROM raw.game_dates WHERE game_date BETWEEN $start AND $end
+WITH first_season_start AS MATERIALIZED (  -- the calendar view is read (and planned) once
+    SELECT min(season_start) AS d FROM raw.game_dates WHERE game_date BETWEEN $start AND $end
 ),
-team_games AS (  -- every team-game of the seasons in range up to $end (D's own row is the one we describe)
+team_games AS MATERIALIZED (  -- every team-game of the seasons in range up to $end (D's own row is the one we describe)
     SELECT game_id, game_date, season, season_type, home_team AS team_abbr, away_team AS opponent_abbr,
            TRUE AS is_home, home_pts AS pts, away_pts AS opp_pts
     FROM raw.schedule
-    WHERE game_date BETWEEN (SELECT min(season_start) FROM target_dates) AND $end
+    WHERE game_date BETWEEN (SELECT d FROM first_season_start) AND $end
       AND home_team <> away_team  -- a malformed row naming one team twice describes nobody (date shows partial)
     UNION ALL
     SELECT game_id, game_date, season, season_type, away_team, home_team, FALSE, away_pts, home_pts
     FROM raw.schedule
-    WHERE game_date BETWEEN (SELECT min(season_start) FROM target_dates) AND $end
+    WHERE game_date BETWEEN (SELECT d FROM first_season_start) AND $end
       AND home_team <> away_team
 ),
 fatigue AS (  -- frames end one row / one day before the game: strictly < D by construction
-    SELECT *,
+    SELECT * EXCLUDE (day),
         lag(game_date) OVER season_games AS previous_game_date,
         count(*) OVER (season_games ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS games_before,
-        count(*) OVER (PARTITION BY season, team_abbr ORDER BY game_date
-                       RANGE BETWEEN INTERVAL 7 DAY PRECEDING AND INTERVAL 1 DAY PRECEDING) AS games_last_7d,
-        count(*) OVER (PARTITION BY season, team_abbr ORDER BY game_date
-                       RANGE BETWEEN INTERVAL 14 DAY PRECEDING AND INTERVAL 1 DAY PRECEDING) AS games_last_14d
-    FROM team_games
-    WINDOW season_games AS (PARTITION BY season, team_abbr ORDER BY game_date)
+        count(*) OVER (season_games RANGE BETWEEN 7 PRECEDING AND 1 PRECEDING) AS games_last_7d,
+        count(*) OVER (season_games RANGE BETWEEN 14 PRECEDING AND 1 PRECEDING) AS games_last_14d
+    FROM (SELECT *, game_date - DATE '1970-01-01' AS day FROM team_games)
+    -- ordered by the day number (not the date) so that the day ranges share one sort with the rest
+    WINDOW season_games AS (PARTITION BY season, team_abbr ORDER BY day)
 ),
 decided AS (  -- games with a final score, numbered into win/loss streaks (gaps and islands)
     SELECT *, row_number() OVER (PARTITION BY season, team_abbr, won, streak_id ORDER BY game_date) AS streak_len
