@@ -28,7 +28,8 @@ def test_wilson_matches_known_values():
 
 # Upstream tables stand in as source models with crafted rows (their real builders are tested elsewhere).
 UPSTREAMS = [Model(n, n.split(".")[0], (), kind="source") for n in
-             ("predictions.player_prop_predictions", "analytics.player_game_summary", "predictions.player_baselines")]
+             ("predictions.player_prop_predictions", "analytics.player_game_summary", "predictions.player_baselines",
+              "grading.prop_lines_attested")]
 
 
 @pytest.fixture
@@ -45,6 +46,9 @@ def engine(tmp_path):
         minutes DOUBLE, pts INTEGER, reb INTEGER, ast INTEGER, fg3m INTEGER)""")
     eng.execute("""CREATE TABLE predictions.player_baselines (game_date DATE, player_id BIGINT, market VARCHAR,
         season_avg DOUBLE, last5 DOUBLE, last10 DOUBLE, ewma DOUBLE)""")
+    eng.execute("""CREATE TABLE grading.prop_lines_attested (game_date DATE, player_id BIGINT, market VARCHAR,
+        book VARCHAR, line_value DOUBLE, over_price INTEGER, under_price INTEGER, no_vig_over_prob DOUBLE,
+        snapshot_rule VARCHAR, is_consensus BOOLEAN)""")
     yield eng
     eng.close()
 
@@ -126,3 +130,35 @@ def test_hit_rate_is_compared_with_the_prices_of_the_side_taken(engine):
     assert all0["priced_rate"] == pytest.approx(2 / 3, abs=1e-4)
     assert all0["implied_prob"] == pytest.approx((0.60 + 0.60 + 0.45) / 3, abs=1e-4)
     assert hr[(0, "OVER")]["implied_prob"] == pytest.approx(0.60) and not all0["beats_prices"]
+
+
+def attested(eng, player, line, rule, book_prices=((-110, -110),), market="points"):
+    for i, (over, under) in enumerate(book_prices):
+        eng.execute("INSERT INTO grading.prop_lines_attested VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, FALSE)",
+                    [D, player, market, f"book{i}", line, over, under, rule])
+    eng.execute("INSERT INTO grading.prop_lines_attested VALUES (?, ?, ?, 'consensus', ?, NULL, NULL, NULL, ?, TRUE)",
+                [D, player, market, line, rule])
+
+
+def test_attested_lines_grade_sides_only_where_no_proven_line_and_report_apart(engine):
+    pred(engine, 1, 25.0, 20.5, "OVER"); box(engine, 1, 24)                # proven line: graded on it
+    attested(engine, 1, 30.5, "pre_tip_verified")                           # (the attested table repeats it)
+    pred(engine, 2, 25.0, None, "PASS"); box(engine, 2, 26)                 # no proven line: attested one
+    attested(engine, 2, 22.5, "untimed", book_prices=((-120, 100),))
+    pred(engine, 3, 25.0, None, "PASS"); box(engine, 3, 26)                 # no line anywhere
+    g = graded(engine)
+    assert g[(1, "points")]["line_value"] == 20.5 and g[(1, "points")]["line_rule"] == "pre_tip_verified"
+    two = g[(2, "points")]
+    assert (two["line_value"], two["line_rule"], two["edge"]) == (22.5, "untimed", 2.5)
+    assert two["side_correct"] is True and two["pick_correct"] is None     # a side, never a pick
+    assert two["line_absolute_error"] == 3.5
+    assert two["side_implied_prob"] == pytest.approx(120 / 220, abs=1e-4)       # no no-vig given: own price
+    assert g[(3, "points")]["line_value"] is None and g[(3, "points")]["line_rule"] is None
+    daily = engine.fetch_dicts("SELECT * FROM grading.system_daily_performance")[0]
+    assert daily["graded_with_line"] == 1 and daily["line_mae"] == 3.5      # proven lines only
+    row = grade_report(engine, "regular")["rows"][0]
+    assert row["line_rows"] == 1 and row["line_mae"] == 3.5
+    assert row["attested_line_rows"] == 1 and row["attested_line_mae"] == 3.5
+    assert {h["picks"] for h in row["hit_rates"] if (h["threshold"], h["side"]) == (0, "ALL")} == {1}
+    att = {(h["threshold"], h["side"]): h for h in row["attested_hit_rates"]}
+    assert att[(0, "ALL")]["picks"] == 1 and att[(0, "ALL")]["wins"] == 1 and (1, "ALL") in att

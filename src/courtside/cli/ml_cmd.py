@@ -74,20 +74,32 @@ def _print_report(out: dict) -> None:
                   f(b["ewma"]), f(r["improvement_vs_best_pct"], 2), f(r["line_rows"]), f(r["mae_on_line_rows"]),
                   f(r["line_mae"]))
     con.print(t)
+    attested = [r for r in out["rows"] if r["attested_line_rows"]]
+    if attested:
+        a = Table(title="Predictions without a proven pre-tip line, against ATTESTED lines (pre-tip timing stated "
+                        "by the source, not provable from the data: grading only, never an input)")
+        for c in ("system", "market", "season", "line rows", "MAE@line", "line MAE"):
+            a.add_column(c)
+        for r in attested:
+            a.add_row(r["system"], r["market"], r["season"], f(r["attested_line_rows"]),
+                      f(r["attested_mae_on_line_rows"]), f(r["attested_line_mae"]))
+        con.print(a)
     h = Table(title=f"Hit rate by |edge| (pushes and voids excluded); break-even at -110 = {out['break_even']:.2%}; "
                     "* = whole 95% CI above break-even, ! = >= 60% on >= 100 picks: check for leakage; "
                     "implied = mean no-vig probability of the side taken (picks with prices), "
-                    "$ = whole CI of the priced hit rate above it")
-    for c in ("system", "market", "season", "edge >=", "side", "picks", "hit rate", "95% CI", "priced",
+                    "$ = whole CI of the priced hit rate above it; lines: proven pre-tip, or attested")
+    for c in ("system", "market", "season", "lines", "edge >=", "side", "picks", "hit rate", "95% CI", "priced",
               "priced hit", "implied"):
         h.add_column(c)
+    pct = lambda v: "-" if v is None else f"{v:.1%}"  # noqa: E731
     for r in out["rows"]:
-        for x in r["hit_rates"]:
-            if not x["picks"]:
-                continue
-            mark = ("*" if x["above_break_even"] else "") + ("!" if x["red_flag"] else "")
-            pct = lambda v: "-" if v is None else f"{v:.1%}"  # noqa: E731
-            h.add_row(r["system"], r["market"], r["season"], str(x["threshold"]), x["side"], str(x["picks"]),
-                      f"{x['rate']:.1%}{mark}", f"{x['ci_low']:.1%} - {x['ci_high']:.1%}", str(x["priced"]),
-                      pct(x["priced_rate"]) + ("$" if x["beats_prices"] else ""), pct(x["implied_prob"]))
+        for lines, rates in (("proven", r["hit_rates"]), ("attested", r["attested_hit_rates"])):
+            for x in rates:
+                if not x["picks"]:
+                    continue
+                mark = ("*" if x["above_break_even"] else "") + ("!" if x["red_flag"] else "")
+                h.add_row(r["system"], r["market"], r["season"], lines, str(x["threshold"]), x["side"],
+                          str(x["picks"]), f"{x['rate']:.1%}{mark}", f"{x['ci_low']:.1%} - {x['ci_high']:.1%}",
+                          str(x["priced"]), pct(x["priced_rate"]) + ("$" if x["beats_prices"] else ""),
+                          pct(x["implied_prob"]))
     con.print(h)

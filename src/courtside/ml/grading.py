@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+from courtside.ml.inputs import implied_prob_sql
 from courtside.ml.markets import target_unpivot_sql
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
 
@@ -32,9 +33,38 @@ def wilson(hits: int, n: int, z: float = 1.959964) -> tuple[float | None, float 
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+# A prediction is graded against its own line: the consensus of snapshots proven before tip-off, which
+# is the only line a prediction ever sees. A prediction without one is graded, after the game, against
+# the consensus of grading.prop_lines_attested (snapshots whose pre-tip timing the source attests but
+# the data cannot prove), with `line_rule` saying which; such rows have a side (edge) but never a pick,
+# and reports keep them apart from the proven lines.
 ACCURACY_SQL = f"""
 WITH p AS (
     SELECT * FROM predictions.player_prop_predictions WHERE game_date BETWEEN $start AND $end
+),
+attested AS (
+    SELECT c.game_date, c.player_id, c.market, c.line_value, c.snapshot_rule,
+           avg(coalesce(b.no_vig_over_prob, {implied_prob_sql('b.over_price')})) AS over_prob,
+           avg(coalesce(1 - b.no_vig_over_prob, {implied_prob_sql('b.under_price')})) AS under_prob
+    FROM grading.prop_lines_attested c
+    LEFT JOIN grading.prop_lines_attested b
+      ON b.game_date = c.game_date AND b.player_id = c.player_id AND b.market = c.market
+     AND NOT b.is_consensus AND b.line_value = c.line_value AND b.game_date BETWEEN $start AND $end
+    WHERE c.is_consensus AND c.game_date BETWEEN $start AND $end
+    GROUP BY ALL
+),
+lined AS (
+    SELECT p.* REPLACE (
+               coalesce(p.line_value, a.line_value) AS line_value,
+               CASE WHEN p.line_value IS NOT NULL THEN p.edge ELSE ROUND(p.predicted_value - a.line_value, 4) END
+                   AS edge,
+               CASE WHEN p.line_value IS NOT NULL THEN p.line_over_prob ELSE ROUND(a.over_prob, 4) END
+                   AS line_over_prob,
+               CASE WHEN p.line_value IS NOT NULL THEN p.line_under_prob ELSE ROUND(a.under_prob, 4) END
+                   AS line_under_prob),
+           CASE WHEN p.line_value IS NOT NULL THEN 'pre_tip_verified' ELSE a.snapshot_rule END AS line_rule
+    FROM p
+    LEFT JOIN attested a ON a.game_date = p.game_date AND a.player_id = p.player_id AND a.market = p.market
 ),
 box AS (
     SELECT g.game_date, g.player_id, g.is_dnp, g.minutes, g.pts, {target_unpivot_sql('g')}
@@ -45,7 +75,7 @@ joined AS (
            CASE p.market WHEN 'points' THEN b.points WHEN 'threes' THEN b.threes WHEN 'pra' THEN b.pra END AS actual,
            bl.season_avg AS base_season_avg, bl.last5 AS base_last5, bl.last10 AS base_last10,
            bl.ewma AS base_ewma
-    FROM p
+    FROM lined p
     LEFT JOIN box b ON b.game_date = p.game_date AND b.player_id = p.player_id
     LEFT JOIN predictions.player_baselines bl
       ON bl.game_date = p.game_date AND bl.player_id = p.player_id AND bl.market = p.market
@@ -64,7 +94,7 @@ graded AS (
     FROM settled
 )
 SELECT game_date, game_id, season, season_type, player_id, system, market, feature_set,
-       predicted_value, confidence, recommendation, line_value, edge,
+       predicted_value, confidence, recommendation, line_value, line_rule, edge,
        CASE WHEN NOT is_voided THEN actual END AS actual, minutes, is_voided, void_reason, is_push,
        CASE WHEN NOT is_voided THEN ROUND(abs(predicted_value - actual), 4) END AS absolute_error,
        CASE WHEN NOT is_voided THEN ROUND(predicted_value - actual, 4) END AS signed_error,
@@ -90,7 +120,8 @@ ACCURACY = Model(
              "WHERE game_date BETWEEN $start AND $end GROUP BY 1",
     edges=(Edge("predictions.player_prop_predictions", Window.same_date()),
            Edge("analytics.player_game_summary", Window.same_date()),
-           Edge("predictions.player_baselines", Window.same_date())),
+           Edge("predictions.player_baselines", Window.same_date()),
+           Edge("grading.prop_lines_attested", Window.same_date())),
     checks=(*not_null("player_id", "system", "market", "is_voided"), in_range("absolute_error", 0, None)),
 )
 
@@ -101,9 +132,11 @@ SELECT game_date, any_value(season) AS season, any_value(season_type) AS season_
        count(absolute_error)::INTEGER AS graded,
        ROUND(avg(absolute_error), 4) AS mae,
        ROUND(avg(signed_error), 4) AS bias,
-       count(line_absolute_error)::INTEGER AS graded_with_line,
-       ROUND(avg(absolute_error) FILTER (WHERE line_absolute_error IS NOT NULL), 4) AS mae_on_line_rows,
-       ROUND(avg(line_absolute_error), 4) AS line_mae,
+       -- the line figures use proven pre-tip lines only (attested lines are in prediction_accuracy, labelled)
+       count(line_absolute_error) FILTER (WHERE line_rule = 'pre_tip_verified')::INTEGER AS graded_with_line,
+       ROUND(avg(absolute_error) FILTER (WHERE line_absolute_error IS NOT NULL AND line_rule = 'pre_tip_verified'),
+             4) AS mae_on_line_rows,
+       ROUND(avg(line_absolute_error) FILTER (WHERE line_rule = 'pre_tip_verified'), 4) AS line_mae,
        count(*) FILTER (WHERE is_push)::INTEGER AS pushes,
        count(pick_correct)::INTEGER AS picks,
        count(*) FILTER (WHERE pick_correct)::INTEGER AS picks_won,

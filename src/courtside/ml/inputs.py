@@ -13,7 +13,7 @@ SAME_DATE_READS = (
 )
 
 
-def _implied(price: str) -> str:
+def implied_prob_sql(price: str) -> str:
     """American odds -> implied probability (with the book's margin)."""
     return (f"CASE WHEN {price} < 0 THEN -{price} / (100.0 - {price}) "
             f"WHEN {price} > 0 THEN 100.0 / ({price} + 100.0) END")
@@ -35,8 +35,8 @@ def create_inputs(engine, table: str, start, end) -> int:
         -- side where both prices exist, else the side's own implied probability; averaged over the books
         prices AS (
             SELECT l.game_date, l.player_id, l.market,
-                   avg(coalesce(b.no_vig_over_prob, {_implied('b.over_price')})) AS over_prob,
-                   avg(coalesce(1 - b.no_vig_over_prob, {_implied('b.under_price')})) AS under_prob
+                   avg(coalesce(b.no_vig_over_prob, {implied_prob_sql('b.over_price')})) AS over_prob,
+                   avg(coalesce(1 - b.no_vig_over_prob, {implied_prob_sql('b.under_price')})) AS under_prob
             FROM lines l
             JOIN predictions.prop_lines b
               ON b.game_date = l.game_date AND b.player_id = l.player_id AND b.market = l.market

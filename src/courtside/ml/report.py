@@ -7,6 +7,11 @@ on exactly the same player-games.
 "Same player-games": for each (system, market, season) the MAE comparison uses only rows where the
 system and all four baselines have a value and the game was not voided; the line comparison uses the
 rows of those that also have a line.
+
+Lines: the line figures and hit rates of a row use the lines proven to precede tip-off (the only ones
+a prediction sees). Predictions that had no such line but have one in grading.prop_lines_attested
+(pre-tip timing attested by the source, not provable from the data) are reported apart, under
+`attested`, so that the weaker evidence never mixes into the main figures.
 """
 
 from __future__ import annotations
@@ -53,6 +58,11 @@ class GradeRow:
     mae_on_line_rows: float | None
     line_mae: float | None
     hit_rates: list[HitRate] = field(default_factory=list)
+    # the same line figures on attested (not proven pre-tip) lines, for predictions without a proven line
+    attested_line_rows: int = 0
+    attested_mae_on_line_rows: float | None = None
+    attested_line_mae: float | None = None
+    attested_hit_rates: list[HitRate] = field(default_factory=list)
 
 
 def grade_report(engine, phase: str = "regular", seasons: list[str] | None = None) -> dict:
@@ -67,14 +77,13 @@ def grade_report(engine, phase: str = "regular", seasons: list[str] | None = Non
                avg(absolute_error) FILTER (WHERE {base_ok}) AS mae_same_rows,
                {", ".join(f"avg(abs({b} - actual)) FILTER (WHERE absolute_error IS NOT NULL AND {base_ok}) AS {b}"
                           for b in BASELINES)},
-               count(*) FILTER (WHERE absolute_error IS NOT NULL AND line_absolute_error IS NOT NULL) AS line_rows,
-               avg(absolute_error) FILTER (WHERE line_absolute_error IS NOT NULL) AS mae_on_line_rows,
-               avg(line_absolute_error) FILTER (WHERE absolute_error IS NOT NULL) AS line_mae
+               {_line_stats("line_rule = 'pre_tip_verified'", "")},
+               {_line_stats("line_rule <> 'pre_tip_verified'", "attested_")}
         FROM grading.prediction_accuracy {where}
         GROUP BY ALL ORDER BY market, season, system""", params)
     thresholds = ", ".join(f"({t})" for t in EDGE_THRESHOLDS)
     hit_rows = engine.fetch_dicts(f"""
-        SELECT a.system, a.market, a.season, t.threshold, s.side,
+        SELECT a.system, a.market, a.season, a.line_rule = 'pre_tip_verified' AS proven, t.threshold, s.side,
                count(*) AS picks, count(*) FILTER (WHERE a.side_correct) AS wins,
                count(a.side_implied_prob) AS priced,
                count(a.side_implied_prob) FILTER (WHERE a.side_correct) AS priced_wins,
@@ -90,7 +99,7 @@ def grade_report(engine, phase: str = "regular", seasons: list[str] | None = Non
     for h in sorted(hit_rows, key=lambda r: (r["threshold"], ["ALL", "OVER", "UNDER"].index(r["side"]))):
         lo, hi = wilson(h["wins"], h["picks"])
         rate = h["wins"] / h["picks"] if h["picks"] else None
-        hits.setdefault((h["system"], h["market"], h["season"]), []).append(HitRate(
+        hits.setdefault((h["system"], h["market"], h["season"], h["proven"]), []).append(HitRate(
             h["threshold"], h["side"], h["picks"], h["wins"], _r(rate), _r(lo), _r(hi),
             bool(lo is not None and lo > BREAK_EVEN_110),
             bool(rate is not None and rate >= RED_FLAG_RATE and h["picks"] >= RED_FLAG_MIN_N),
@@ -107,9 +116,19 @@ def grade_report(engine, phase: str = "regular", seasons: list[str] | None = Non
         out.append(GradeRow(r["system"], r["market"], r["season"], r["graded"], _r(r["mae"]), _r(r["bias"]),
                             r["same_rows"], _r(r["mae_same_rows"]), base, best, improvement, r["line_rows"],
                             _r(r["mae_on_line_rows"]), _r(r["line_mae"]),
-                            hits.get((r["system"], r["market"], r["season"]), [])))
+                            hits.get((r["system"], r["market"], r["season"], True), []),
+                            r["attested_line_rows"], _r(r["attested_mae_on_line_rows"]), _r(r["attested_line_mae"]),
+                            hits.get((r["system"], r["market"], r["season"], False), [])))
     return {"break_even": round(BREAK_EVEN_110, 4), "phase": phase, "edge_thresholds": list(EDGE_THRESHOLDS),
             "rows": [asdict(g) for g in out]}
+
+
+def _line_stats(rule: str, prefix: str) -> str:
+    """Rows with a line of `rule`, the system's MAE on them and the line's own MAE."""
+    lined = f"absolute_error IS NOT NULL AND line_absolute_error IS NOT NULL AND {rule}"
+    return (f"count(*) FILTER (WHERE {lined}) AS {prefix}line_rows, "
+            f"avg(absolute_error) FILTER (WHERE {lined}) AS {prefix}mae_on_line_rows, "
+            f"avg(line_absolute_error) FILTER (WHERE {lined}) AS {prefix}line_mae")
 
 
 def _where(phase: str, seasons: list[str] | None) -> tuple[str, list]:
