@@ -289,3 +289,21 @@ def test_estimator_reads_batches_built_together_as_one_statement(tmp_path):
     assert one.overhead == pytest.approx(0.05) and one.predict(10, 1000)[0] == pytest.approx(1.5)
     assert one.predict(1, 10)[0] < 0.1
     eng.close()
+
+
+def test_runs_record_their_simulated_makespan_and_calibrate_the_next_eta(engine):
+    from courtside.planner.estimate import Estimator
+
+    reg = T.registry()
+    plan = make_plan(engine, reg, ALL, Scope(), workers=2)
+    assert Estimator.from_ledger(engine, list(plan.models)).schedule_factor == 1.0   # no history
+    run = execute(engine, reg, plan, workers=2)
+    wall, sim = engine.fetchone("SELECT wall_s, simulated_s FROM ledger.runs WHERE run_id = ?", [run.run_id])
+    assert wall == pytest.approx(run.seconds, rel=0.2) and 0 < sim <= wall
+    # a machine where runs take twice their simulated makespan: the next plan's ETA doubles
+    engine.execute("UPDATE ledger.runs SET simulated_s = 1.0, wall_s = 2.0")
+    est = Estimator.from_ledger(engine, list(plan.models))
+    assert est.schedule_factor == 2.0
+    forced = make_plan(engine, reg, ALL, Scope(), workers=2, force=True)
+    same = make_plan(engine, reg, ALL, Scope(), workers=2, force=True, estimator=Estimator(est.fits))
+    assert forced.eta_p50 == pytest.approx(2 * same.eta_p50)

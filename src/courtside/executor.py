@@ -24,7 +24,7 @@ from courtside.errors import LeaseHeld
 from courtside.ledger import end_run, new_run_id, record_batch, record_batches, start_run
 from courtside.models.registry import Registry
 from courtside.planner import leases
-from courtside.planner.plan import Batch, Plan
+from courtside.planner.plan import Batch, Plan, makespan
 
 LEASE_SECONDS = 600.0
 
@@ -101,7 +101,10 @@ def execute(engine, registry: Registry, plan: Plan, *, context: object | None = 
         progress.close()
         leases.release_all(engine, holder)
         n = {k: sum(1 for r in results.values() if r.outcome == k) for k in ("ok", "failed", "skipped", "lease_held")}
-        end_run(engine, run_id, outcome, n["ok"], n["failed"] + n["lease_held"], n["skipped"])
+        simulated = (makespan(list(plan.batches), {i: r.seconds for i, r in results.items()}, workers)
+                     if outcome == "ok" else None)
+        end_run(engine, run_id, outcome, n["ok"], n["failed"] + n["lease_held"], n["skipped"],
+                time.perf_counter() - t0, simulated)
     ordered = tuple(results[b.id] for b in plan.batches if b.id in results)
     return RunReport(run_id, plan.target, outcome, plan.hash, time.perf_counter() - t0,
                      plan.eta_p50, plan.eta_p90, ordered)

@@ -21,6 +21,9 @@ LEDGER_DDL = (
         run_id VARCHAR PRIMARY KEY, command VARCHAR, plan_hash VARCHAR, started_at TIMESTAMP,
         ended_at TIMESTAMP, outcome VARCHAR, batches_ok INTEGER, batches_failed INTEGER,
         batches_skipped INTEGER, holder VARCHAR)""",
+    # wall time of a run beside the makespan its own batch timings simulate: their ratio calibrates ETAs
+    "ALTER TABLE ledger.runs ADD COLUMN IF NOT EXISTS wall_s DOUBLE",
+    "ALTER TABLE ledger.runs ADD COLUMN IF NOT EXISTS simulated_s DOUBLE",
     """CREATE TABLE IF NOT EXISTS ledger.batches (
         run_id VARCHAR NOT NULL, model VARCHAR NOT NULL, start_date DATE NOT NULL, end_date DATE NOT NULL,
         n_dates INTEGER, rows BIGINT, expected_rows BIGINT, seconds DOUBLE, outcome VARCHAR NOT NULL,
@@ -52,11 +55,12 @@ def start_run(engine, run_id: str, command: str, plan_hash: str | None = None) -
     )
 
 
-def end_run(engine, run_id: str, outcome: str, ok: int, failed: int, skipped: int) -> None:
+def end_run(engine, run_id: str, outcome: str, ok: int, failed: int, skipped: int,
+            wall_s: float | None = None, simulated_s: float | None = None) -> None:
     engine.execute(
         "UPDATE ledger.runs SET ended_at = now(), outcome = ?, batches_ok = ?, batches_failed = ?, "
-        "batches_skipped = ? WHERE run_id = ?",
-        [outcome, ok, failed, skipped, run_id],
+        "batches_skipped = ?, wall_s = ?, simulated_s = ? WHERE run_id = ?",
+        [outcome, ok, failed, skipped, wall_s, simulated_s, run_id],
     )
 
 

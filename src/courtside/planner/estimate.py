@@ -4,7 +4,10 @@ Per model, seconds = overhead + rate x units, fitted on its recent successful ba
 the batch's expected rows when the model declares them (else its dates). The spread of actual/fitted
 over those batches gives p50 and p90. A model with no history uses the stated default below.
 A plan's ETA is a simulated schedule of its batches on N workers (dependencies and one batch per
-model at a time, as the executor runs them), so it is wall-clock time, not a sum.
+model at a time, as the executor runs them), so it is wall-clock time, not a sum. Two statements at
+once on a small machine do not run at full speed each, and a run has costs outside its batches: the
+simulation is scaled by the median ratio of wall time to simulated makespan of recent runs (each run
+records both; 1.0 without history).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 DEFAULT_OVERHEAD_S = 0.05
 DEFAULT_PER_DATE_S = 0.004
 HISTORY = 60  # most recent successful batches per model used for the fit
+RUN_HISTORY = 5  # recent runs that calibrate the schedule
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,9 @@ class Fit:
 
 
 class Estimator:
-    def __init__(self, fits: dict[str, Fit]):
+    def __init__(self, fits: dict[str, Fit], schedule_factor: float = 1.0):
         self.fits = fits
+        self.schedule_factor = schedule_factor
 
     @classmethod
     def from_ledger(cls, engine, models: list[str]) -> "Estimator":
@@ -65,7 +70,12 @@ class Estimator:
         by_model: dict[str, list[tuple[int, int | None, float]]] = {}
         for model, n, exp, sec in rows:
             by_model.setdefault(model, []).append((int(n or 0), None if exp is None else int(exp), float(sec)))
-        return cls({m: _fit(m, obs) for m, obs in by_model.items()})
+        ratios = [r[0] for r in engine.fetchall("""
+            SELECT wall_s / simulated_s FROM ledger.runs
+            WHERE outcome = 'ok' AND simulated_s > 0.2 AND wall_s > 0 ORDER BY ended_at DESC LIMIT ?""",
+                                                [RUN_HISTORY])]
+        factor = min(max(statistics.median(ratios), 0.5), 3.0) if ratios else 1.0
+        return cls({m: _fit(m, obs) for m, obs in by_model.items()}, factor)
 
     def default(self, model: str) -> Fit:
         return Fit(model, "dates", DEFAULT_OVERHEAD_S, DEFAULT_PER_DATE_S, 1.0, 1.5, 0)

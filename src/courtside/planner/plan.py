@@ -188,6 +188,9 @@ def make_plan(engine, registry: Registry, target, scope: Scope, *, force: bool =
     est = estimator or Estimator.from_ledger(engine, models)
     batches = _estimate(est, batches)
     eta50, eta90 = _eta(batches, workers)
+    # the machine's own scheduling overhead and contention, learned from how past runs compared
+    # with the makespan their batch timings simulate (1.0 without history)
+    eta50, eta90 = eta50 * est.schedule_factor, eta90 * est.schedule_factor
     actions = tuple(Action(m, d, cov.cell(m, d).status, r) for m in models for d, r in sorted(planned[m].items()))
     outside = sum(1 for a in actions if a.game_date not in in_scope)
     return Plan(
@@ -392,15 +395,20 @@ def _group(registry, batches: list[Batch], cal, max_batch_dates) -> list[Batch]:
 
 def _eta(batches: list[Batch], workers: int) -> tuple[float, float]:
     """Simulated wall time of the groups (each one statement: its batches' durations add up)."""
+    return (makespan(batches, {b.id: b.p50 for b in batches}, workers),
+            makespan(batches, {b.id: b.p90 for b in batches}, workers))
+
+
+def makespan(batches: list[Batch], seconds: dict[int, float], workers: int) -> float:
+    """Simulated wall time of `batches` taking `seconds` each, scheduled as the executor runs them."""
     members: dict[int, list[Batch]] = {}
     for b in batches:
         members.setdefault(b.group if b.group is not None else b.id, []).append(b)
     group_of = {b.id: g for g, bs in members.items() for b in bs}
-    deps = {g: tuple(sorted({group_of[d] for b in bs for d in b.depends_on} - {g})) for g, bs in members.items()}
+    deps = {g: tuple(sorted({group_of[d] for b in bs for d in b.depends_on if d in group_of} - {g}))
+            for g, bs in members.items()}
     mods = {g: bs[0].model for g, bs in members.items()}
-    eta50 = simulate({g: sum(b.p50 for b in bs) for g, bs in members.items()}, deps, mods, workers)
-    eta90 = simulate({g: sum(b.p90 for b in bs) for g, bs in members.items()}, deps, mods, workers)
-    return eta50, eta90
+    return simulate({g: sum(seconds.get(b.id, 0.0) for b in bs) for g, bs in members.items()}, deps, mods, workers)
 
 
 def _estimate(est: Estimator, batches: list[Batch]) -> list[Batch]:
