@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from courtside.ml.inputs import implied_prob_sql
+from courtside.ml.inputs import exact_mean_sql, implied_prob_sql
 from courtside.ml.markets import target_unpivot_sql
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
 
@@ -44,8 +44,8 @@ WITH p AS (
 ),
 attested AS (
     SELECT c.game_date, c.player_id, c.market, c.line_value, c.snapshot_rule,
-           avg(coalesce(b.no_vig_over_prob, {implied_prob_sql('b.over_price')})) AS over_prob,
-           avg(coalesce(1 - b.no_vig_over_prob, {implied_prob_sql('b.under_price')})) AS under_prob
+           {exact_mean_sql(f"coalesce(b.no_vig_over_prob, {implied_prob_sql('b.over_price')})")} AS over_prob,
+           {exact_mean_sql(f"coalesce(1 - b.no_vig_over_prob, {implied_prob_sql('b.under_price')})")} AS under_prob
     FROM grading.prop_lines_attested c
     LEFT JOIN grading.prop_lines_attested b
       ON b.game_date = c.game_date AND b.player_id = c.player_id AND b.market = c.market

@@ -19,6 +19,13 @@ def implied_prob_sql(price: str) -> str:
             f"WHEN {price} > 0 THEN 100.0 / ({price} + 100.0) END")
 
 
+def exact_mean_sql(value: str) -> str:
+    """The mean of probabilities over books, summed as exact decimals (6 places): a double mean can land
+    either side of the 4th-decimal rounding depending on the summation order, i.e. on how much data
+    the statement saw (found by the point-in-time test)."""
+    return f"avg(({value})::DECIMAL(18, 6))"
+
+
 def create_inputs(engine, table: str, start, end) -> int:
     floor = "CASE b.market " + " ".join(f"WHEN '{m.name}' THEN {m.sigma_floor}" for m in MARKETS.values()) + " END"
     engine.execute(f"""
@@ -35,8 +42,9 @@ def create_inputs(engine, table: str, start, end) -> int:
         -- side where both prices exist, else the side's own implied probability; averaged over the books
         prices AS (
             SELECT l.game_date, l.player_id, l.market,
-                   avg(coalesce(b.no_vig_over_prob, {implied_prob_sql('b.over_price')})) AS over_prob,
-                   avg(coalesce(1 - b.no_vig_over_prob, {implied_prob_sql('b.under_price')})) AS under_prob
+                   {exact_mean_sql(f"coalesce(b.no_vig_over_prob, {implied_prob_sql('b.over_price')})")} AS over_prob,
+                   {exact_mean_sql(f"coalesce(1 - b.no_vig_over_prob, {implied_prob_sql('b.under_price')})")}
+                       AS under_prob
             FROM lines l
             JOIN predictions.prop_lines b
               ON b.game_date = l.game_date AND b.player_id = l.player_id AND b.market = l.market

@@ -124,12 +124,13 @@ WITH ctx AS (
 ),
 lines AS (   -- the consensus lines of predictions.prop_lines (pre-tip snapshots only, main line per book,
              -- median over books), one row per player and date: one join instead of one per market
+             -- (max() of the one consensus row per market: any_value's FILTER does not transpile)
     SELECT game_date, player_id,
-           any_value(line_value) FILTER (WHERE market = 'points') AS points_now,
-           any_value(opening_line) FILTER (WHERE market = 'points') AS points_open,
-           any_value(n_books) FILTER (WHERE market = 'points') AS points_books,
-           any_value(line_value) FILTER (WHERE market = 'threes') AS threes_now,
-           any_value(line_value) FILTER (WHERE market = 'pra') AS pra_now
+           max(line_value) FILTER (WHERE market = 'points') AS points_now,
+           max(opening_line) FILTER (WHERE market = 'points') AS points_open,
+           max(n_books) FILTER (WHERE market = 'points') AS points_books,
+           max(line_value) FILTER (WHERE market = 'threes') AS threes_now,
+           max(line_value) FILTER (WHERE market = 'pra') AS pra_now
     FROM predictions.prop_lines
     WHERE game_date BETWEEN $start AND $end AND game_date IN $dates AND is_consensus AND market IN ('points', 'threes', 'pra')
     GROUP BY game_date, player_id
