@@ -126,17 +126,20 @@ ACCURACY = Model(
 )
 
 DAILY_SQL = """
+-- errors are 4-decimal values: averaged as exact decimals, so the rounding of a mean cannot depend on
+-- the summation order (a double mean once differed in its 4th decimal between two builds)
 SELECT game_date, any_value(season) AS season, any_value(season_type) AS season_type, system, market,
        count(*)::INTEGER AS predictions,
        count(*) FILTER (WHERE is_voided)::INTEGER AS voided,
        count(absolute_error)::INTEGER AS graded,
-       ROUND(avg(absolute_error), 4) AS mae,
-       ROUND(avg(signed_error), 4) AS bias,
+       ROUND(avg(absolute_error::DECIMAL(18, 4)), 4) AS mae,
+       ROUND(avg(signed_error::DECIMAL(18, 4)), 4) AS bias,
        -- the line figures use proven pre-tip lines only (attested lines are in prediction_accuracy, labelled)
        count(line_absolute_error) FILTER (WHERE line_rule = 'pre_tip_verified')::INTEGER AS graded_with_line,
-       ROUND(avg(absolute_error) FILTER (WHERE line_absolute_error IS NOT NULL AND line_rule = 'pre_tip_verified'),
-             4) AS mae_on_line_rows,
-       ROUND(avg(line_absolute_error) FILTER (WHERE line_rule = 'pre_tip_verified'), 4) AS line_mae,
+       ROUND(avg(absolute_error::DECIMAL(18, 4))
+                 FILTER (WHERE line_absolute_error IS NOT NULL AND line_rule = 'pre_tip_verified'), 4)
+           AS mae_on_line_rows,
+       ROUND(avg(line_absolute_error::DECIMAL(18, 4)) FILTER (WHERE line_rule = 'pre_tip_verified'), 4) AS line_mae,
        count(*) FILTER (WHERE is_push)::INTEGER AS pushes,
        count(pick_correct)::INTEGER AS picks,
        count(*) FILTER (WHERE pick_correct)::INTEGER AS picks_won,
