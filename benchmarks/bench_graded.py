@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 GRADED_MODELS = ("predictions.player_baselines", "predictions.player_prop_predictions",
-                 "grading.prediction_accuracy", "grading.system_daily_performance")
+                 "grading.prop_lines_attested", "grading.prediction_accuracy", "grading.system_daily_performance")
 
 
 def make_features(data: str | None, path: Path) -> None:

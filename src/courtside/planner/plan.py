@@ -364,8 +364,9 @@ def _group(registry, batches: list[Batch], cal, max_batch_dates) -> list[Batch]:
     """Which batches the executor runs together as one statement (see Batch.group).
 
     Per model: every batch when its SQL takes `$dates`; else chains of batches whose dates together
-    are contiguous game dates (e.g. one season's batch after the other's). Not for Python models (ML
-    trains per batch), nor when the caller asked for small batches (max_batch_dates).
+    are contiguous game dates (e.g. one season's batch after the other's), Python models included (one
+    call over the chain's range: the ML model reads its history once, not once per season). Not when
+    the caller asked for small batches (max_batch_dates).
     """
     days = sorted(cal)
     nxt = {a: b for a, b in zip(days, days[1:])}
@@ -375,7 +376,7 @@ def _group(registry, batches: list[Batch], cal, max_batch_dates) -> list[Batch]:
         by_model.setdefault(b.model, []).append(b)
     for m, bs in by_model.items():
         model = registry[m]
-        if max_batch_dates or model.kind != "sql":
+        if max_batch_dates or model.kind == "source":
             continue
         if uses_dates(model):
             for b in bs:
