@@ -24,7 +24,7 @@ from courtside.errors import LeaseHeld
 from courtside.ledger import end_run, new_run_id, record_batch, record_batches, start_run
 from courtside.models.registry import Registry
 from courtside.planner import leases
-from courtside.planner.plan import Batch, Plan, makespan
+from courtside.planner.plan import Batch, Plan, execution_groups, makespan
 
 LEASE_SECONDS = 600.0
 
@@ -76,7 +76,7 @@ def execute(engine, registry: Registry, plan: Plan, *, context: object | None = 
     results: dict[int, BatchOutcome] = {}
     outcome = "interrupted"
     progress = console.progress(plan.n_partitions, f"{plan.target}: {len(plan.batches)} batches")
-    groups = _groups(plan)
+    groups = list(execution_groups(plan.batches).values())
     try:
         with ThreadPoolExecutor(max_workers=max(workers, 1), thread_name_prefix="courtside") as pool:
             running: dict = {}
@@ -108,14 +108,6 @@ def execute(engine, registry: Registry, plan: Plan, *, context: object | None = 
     ordered = tuple(results[b.id] for b in plan.batches if b.id in results)
     return RunReport(run_id, plan.target, outcome, plan.hash, time.perf_counter() - t0,
                      plan.eta_p50, plan.eta_p90, ordered)
-
-
-def _groups(plan: Plan) -> list[list[Batch]]:
-    """The plan's batches by execution group (Batch.group; a plan without groups: one batch each)."""
-    by: dict[int, list[Batch]] = {}
-    for b in plan.batches:
-        by.setdefault(b.group if b.group is not None else b.id, []).append(b)
-    return list(by.values())
 
 
 def _schedule(plan, groups, results, running, pool, engine, registry, run_id, holder, context,

@@ -400,11 +400,17 @@ def _eta(batches: list[Batch], workers: int) -> tuple[float, float]:
             makespan(batches, {b.id: b.p90 for b in batches}, workers))
 
 
-def makespan(batches: list[Batch], seconds: dict[int, float], workers: int) -> float:
-    """Simulated wall time of `batches` taking `seconds` each, scheduled as the executor runs them."""
+def execution_groups(batches) -> dict[int, list[Batch]]:
+    """Batches by the statement that builds them (Batch.group; a batch without a group is its own)."""
     members: dict[int, list[Batch]] = {}
     for b in batches:
         members.setdefault(b.group if b.group is not None else b.id, []).append(b)
+    return members
+
+
+def makespan(batches: list[Batch], seconds: dict[int, float], workers: int) -> float:
+    """Simulated wall time of `batches` taking `seconds` each, scheduled as the executor runs them."""
+    members = execution_groups(batches)
     group_of = {b.id: g for g, bs in members.items() for b in bs}
     deps = {g: tuple(sorted({group_of[d] for b in bs for d in b.depends_on if d in group_of} - {g}))
             for g, bs in members.items()}
@@ -415,9 +421,7 @@ def makespan(batches: list[Batch], seconds: dict[int, float], workers: int) -> f
 def _estimate(est: Estimator, batches: list[Batch]) -> list[Batch]:
     """Each group is one statement: estimated once for its total size, then shared by its batches in
     proportion to their size (as the executor records their timings)."""
-    members: dict[int, list[Batch]] = {}
-    for b in batches:
-        members.setdefault(b.group if b.group is not None else b.id, []).append(b)
+    members = execution_groups(batches)
     share: dict[int, tuple[float, float]] = {}
     for bs in members.values():
         # unknown expected rows count as 0, as the executor records a statement's rows

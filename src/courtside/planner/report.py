@@ -7,7 +7,7 @@ from collections import Counter
 
 from courtside.dates import season_of
 from courtside.planner.coverage import STATUSES, Coverage
-from courtside.planner.plan import Plan
+from courtside.planner.plan import Plan, execution_groups
 
 MAX_BATCH_ROWS = 40
 
@@ -89,7 +89,7 @@ def plan_headline(plan: Plan) -> str:
     defaults = [m for m, s in plan.estimate_source.items() if s.startswith("default")]
     est = (f"; ETA for {', '.join(defaults)} from the default (0.05 s/batch + 4 ms/date, no history yet)"
            if defaults else "")
-    groups = len({b.group if b.group is not None else b.id for b in plan.batches})
+    groups = len(execution_groups(plan.batches))
     together = f" (run as {groups} statements: batches of a model run together where they can)" \
         if groups < len(plan.batches) else ""
     text = (f"Plan for `{plan.target}` ({', '.join(plan.target_models)}): {len(plan.batches)} batches{together}, "
