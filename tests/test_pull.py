@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import gzip
 import http.server
+import json
 import threading
 from pathlib import Path
 
@@ -26,11 +28,15 @@ GOOD = [
     "pra_props_silvercrocus/events_2023-24.json.gz",
 ]
 CORRUPT = "nbaapi_regular_season_donjuanpond/team_stats_base_2020-21.csv.gz"
+# Pinned to a full commit, but the raw host answers 404 for it: only GitHub's blob endpoint has it.
+BLOB_ONLY = "nbaapi_regular_season_donjuanpond/games_2020-21.csv.gz"
 MISSING = "nbastats_meharpalbasi/standings_2021-22.csv.gz"  # in the manifest, not served: HTTP 404
 
 
 class _Origin:
-    """A GitHub-raw-like server on 127.0.0.1: `{repo}/{ref}/{path}` under a temp folder; counts requests."""
+    """GitHub's raw host and blob endpoint on 127.0.0.1: `{repo}/{ref}/{path}` and
+    `repos/{repo}/git/blobs/{sha}` under a temp folder; counts requests. Like GitHub, the blob endpoint
+    returns the bytes only for the raw media type (else JSON with the content in base64)."""
 
     def __init__(self, root: Path):
         self.requests: list[str] = []
@@ -42,6 +48,16 @@ class _Origin:
 
             def do_GET(self) -> None:
                 origin.requests.append(self.path)
+                if self.path.startswith("/repos/") and "vnd.github.raw" not in self.headers.get("Accept", ""):
+                    blob = root / self.path.lstrip("/")
+                    if blob.is_file():
+                        body = json.dumps({"encoding": "base64",
+                                           "content": base64.b64encode(blob.read_bytes()).decode()}).encode()
+                        self.send_response(200)
+                        self.send_header("Content-Length", str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body)
+                        return
                 super().do_GET()
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
@@ -67,13 +83,15 @@ def manifest():
 def origin(tmp_path, data_dir, manifest):
     by_staged = {f"{o.folder}/{o.staged}": o for o in manifest.originals if o.staged}
     root = tmp_path / "origin"
-    for name in GOOD + [CORRUPT]:
+    for name in GOOD + [CORRUPT, BLOB_ONLY]:
         o = by_staged[name]
         content = _original_bytes(data_dir / name)
         assert git_blob_sha1(content) == o.blob, f"staged {name} does not match its own provenance"
         if name == CORRUPT:
             content = content.replace(b",", b";", 1)  # one byte changed, same length
-        target = root / o.repo / o.ref / o.path
+        # the raw host resolves full commits only; everything else lives behind the blob endpoint
+        raw = o.raw_resolvable and name != BLOB_ONLY
+        target = root / o.repo / o.ref / o.path if raw else root / "repos" / o.repo / "git" / "blobs" / o.blob
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
     server = _Origin(root)
@@ -108,7 +126,7 @@ def test_manifest_covers_every_staged_file_honestly(data_dir, manifest):
 
 def test_pull_places_verified_files_and_refuses_the_corrupt_one(tmp_path, data_dir, origin):
     cache = tmp_path / "cache"
-    report = pull(cache, base_url=origin.base_url, only=GOOD + [CORRUPT, MISSING])
+    report = pull(cache, base_url=origin.base_url, api_url=origin.base_url, only=GOOD + [CORRUPT, MISSING])
     status = {f.name: f for f in report.files}
     assert set(status) == set(GOOD + [CORRUPT, MISSING])
 
@@ -131,19 +149,34 @@ def test_pull_places_verified_files_and_refuses_the_corrupt_one(tmp_path, data_d
         report.raise_for_problems()
 
 
+def test_short_refs_and_raw_404s_come_from_the_blob_endpoint(tmp_path, data_dir, origin, manifest):
+    by_staged = {f"{o.folder}/{o.staged}": o for o in manifest.originals if o.staged}
+    short = [n for n in GOOD if not by_staged[n].raw_resolvable]
+    assert len(short) == 2, "the manifest pins `56e30347^` and `be62adf`: the raw host resolves neither"
+    report = pull(tmp_path / "cache", base_url=origin.base_url, api_url=origin.base_url, only=GOOD + [BLOB_ONLY])
+    status = {f.name: f for f in report.files}
+    assert report.ok, report.problems
+    for name in short + [BLOB_ONLY]:
+        assert status[name].status == "verified"
+        assert status[name].url.endswith(f"/repos/{by_staged[name].repo}/git/blobs/{by_staged[name].blob}")
+        assert _original_bytes(tmp_path / "cache" / name) == _original_bytes(data_dir / name)
+    raw_paths = [r for r in origin.requests if not r.startswith("/repos/")]
+    assert len(raw_paths) == len(GOOD) - len(short) + 1, "short refs never try the raw host; the 404 does"
+
+
 def test_second_pull_reuses_the_verified_cache(tmp_path, origin):
     cache = tmp_path / "cache"
-    first = pull(cache, base_url=origin.base_url, only=GOOD)
+    first = pull(cache, base_url=origin.base_url, api_url=origin.base_url, only=GOOD)
     assert first.ok and first.counts() == {"verified": len(GOOD)}
     served = len(origin.requests)
-    second = pull(cache, base_url=origin.base_url, only=GOOD)
+    second = pull(cache, base_url=origin.base_url, api_url=origin.base_url, only=GOOD)
     assert second.ok and second.counts() == {"cached": len(GOOD)}
     assert len(origin.requests) == served, "a verified cached file is not downloaded again"
 
     # A cached file damaged on disk is fetched again and repaired.
     damaged = cache / GOOD[0]
     damaged.write_bytes(gzip.compress(b"not the original"))
-    third = pull(cache, base_url=origin.base_url, only=GOOD)
+    third = pull(cache, base_url=origin.base_url, api_url=origin.base_url, only=GOOD)
     assert third.ok and {f.name: f.status for f in third.files}[GOOD[0]] == "verified"
     assert len(origin.requests) == served + 1
 
@@ -180,14 +213,14 @@ def test_cli_pull_json_and_exit_code(tmp_path, origin):
 
     runner = CliRunner()
     cache = tmp_path / "cache"
-    ok = runner.invoke(app, ["data", "pull", "--cache", str(cache), "--base-url", origin.base_url,
+    ok = runner.invoke(app, ["data", "pull", "--cache", str(cache), "--base-url", origin.base_url, "--api-url", origin.base_url,
                              "--only", GOOD[0], "--only", GOOD[1], "--json"])
     assert ok.exit_code == 0, ok.output
     payload = json.loads(ok.stdout)
     assert payload["ok"] and payload["counts"] == {"verified": 2}
     assert {f["name"] for f in payload["files"]} == {GOOD[0], GOOD[1]}
 
-    bad = runner.invoke(app, ["data", "pull", "--cache", str(cache), "--base-url", origin.base_url,
+    bad = runner.invoke(app, ["data", "pull", "--cache", str(cache), "--base-url", origin.base_url, "--api-url", origin.base_url,
                               "--only", CORRUPT])
     assert bad.exit_code == 1
     assert "team_stats_base_2020-21" in bad.output and "mismatch" in bad.output

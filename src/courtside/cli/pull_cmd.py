@@ -24,6 +24,8 @@ def pull_command(
     cache: Annotated[Optional[Path], typer.Option("--cache", help="Cache folder (env COURTSIDE_CACHE).")] = None,
     base_url: Annotated[Optional[str], typer.Option(
         "--base-url", help="Raw-file origin laid out as {base}/{repo}/{commit}/{path}.")] = None,
+    api_url: Annotated[Optional[str], typer.Option(
+        "--api-url", help="GitHub API origin serving {api}/repos/{repo}/git/blobs/{sha} (short refs, 404s).")] = None,
     only: Annotated[Optional[list[str]], typer.Option(
         "--only", help="Glob over cached names, e.g. 'shots_domsamangy/*' (repeatable).")] = None,
     data: Annotated[Optional[Path], typer.Option(
@@ -31,13 +33,14 @@ def pull_command(
     json_out: Json = False,
 ) -> None:
     """Download the public files from their pinned commits and verify each git blob hash."""
-    from courtside.sources.pull import DEFAULT_BASE_URL, build_manifest, pull
+    from courtside.sources.pull import DEFAULT_API_URL, DEFAULT_BASE_URL, build_manifest, pull
 
     with handled():
         manifest = build_manifest(data) if data else None
-        report = pull(cache or default_cache(), base_url=base_url or DEFAULT_BASE_URL, manifest=manifest, only=only)
+        report = pull(cache or default_cache(), base_url=base_url or DEFAULT_BASE_URL,
+                      api_url=api_url or DEFAULT_API_URL, manifest=manifest, only=only)
         if json_out:
-            print_json({"cache": report.cache, "base_url": report.base_url, "ok": report.ok,
+            print_json({"cache": report.cache, "base_url": report.base_url, "api_url": report.api_url, "ok": report.ok,
                         "counts": report.counts(), "files": report.files})
         else:
             out = console(False)

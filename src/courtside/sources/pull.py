@@ -37,6 +37,10 @@ from courtside.dates import parse_date, season_of
 from courtside.errors import CourtsideError
 
 DEFAULT_BASE_URL = "https://raw.githubusercontent.com"
+# GitHub's git-blob endpoint serves a file by its blob SHA (the hash we verify anyway). It is used for
+# refs the raw host cannot resolve (an abbreviated commit, `<commit>^`) and when the raw URL answers 404.
+DEFAULT_API_URL = "https://api.github.com"
+_FULL_SHA = re.compile(r"[0-9a-f]{40}")
 PACKAGED_MANIFEST = Path(__file__).with_name("pull_manifest.json")
 USER_AGENT = "courtside-data-pull/0.1"
 
@@ -61,6 +65,14 @@ class Original:
     def url(self, base_url: str) -> str:
         quoted = urllib.parse.quote(f"{self.repo}/{self.ref}/{self.path}", safe="/")
         return f"{base_url.rstrip('/')}/{quoted}"
+
+    def blob_url(self, api_url: str) -> str:
+        return f"{api_url.rstrip('/')}/repos/{self.repo}/git/blobs/{self.blob}"
+
+    @property
+    def raw_resolvable(self) -> bool:
+        """The raw host needs a full commit SHA (or a branch); it resolves neither `abc1234` nor `abc^`."""
+        return bool(_FULL_SHA.fullmatch(self.ref))
 
     @property
     def cache_path(self) -> str:
@@ -235,6 +247,7 @@ class FileResult:
 class PullReport:
     cache: str
     base_url: str
+    api_url: str = DEFAULT_API_URL
     files: list[FileResult] = field(default_factory=list)
 
     @property
@@ -257,9 +270,15 @@ class PullReport:
             raise PullError(f"{len(lines)} file(s) not placed in {self.cache}:\n  " + "\n  ".join(lines))
 
 
-def pull(cache: str | Path, *, base_url: str = DEFAULT_BASE_URL, manifest: Manifest | None = None,
-         only: list[str] | None = None, workers: int = 4, timeout: float = 60.0) -> PullReport:
+def pull(cache: str | Path, *, base_url: str = DEFAULT_BASE_URL, api_url: str = DEFAULT_API_URL,
+         manifest: Manifest | None = None, only: list[str] | None = None, workers: int = 4,
+         timeout: float = 60.0) -> PullReport:
     """Download every original of the manifest into `cache`, verifying each git blob SHA.
+
+    A file pinned to a full commit comes from `base_url` (the raw host), falling back to the git-blob
+    endpoint of `api_url` on a 404; a file pinned to an abbreviated or `^` ref comes from the blob
+    endpoint directly. `GITHUB_TOKEN`, when set, is sent to the API (its anonymous limit is 60 calls
+    an hour).
 
     A file already in the cache whose content still hashes right is not downloaded again.
     A mismatch or HTTP failure leaves nothing in the cache for that file; the report names it
@@ -267,18 +286,19 @@ def pull(cache: str | Path, *, base_url: str = DEFAULT_BASE_URL, manifest: Manif
     """
     cache = Path(cache)
     manifest = (manifest or packaged_manifest()).select(only)
-    report = PullReport(str(cache), base_url)
+    report = PullReport(str(cache), base_url, api_url)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        report.files.extend(pool.map(lambda o: _pull_one(o, cache, base_url, timeout), manifest.originals))
+        report.files.extend(pool.map(lambda o: _pull_one(o, cache, base_url, api_url, timeout),
+                                     manifest.originals))
     for d in manifest.derived:
         report.files.append(FileResult(f"{d.folder}/{d.file}", "unverifiable",
                                        detail=f"unverifiable: derived file ({d.reason})"))
     return report
 
 
-def _pull_one(original: Original, cache: Path, base_url: str, timeout: float) -> FileResult:
+def _pull_one(original: Original, cache: Path, base_url: str, api_url: str, timeout: float) -> FileResult:
     target = cache / original.cache_path
-    url = original.url(base_url)
+    url = original.url(base_url) if original.raw_resolvable else original.blob_url(api_url)
     result = FileResult(original.name, "verified", url=url, expected=original.blob)
     if target.is_file():
         try:
@@ -289,9 +309,14 @@ def _pull_one(original: Original, cache: Path, base_url: str, timeout: float) ->
         except (OSError, EOFError, gzip.BadGzipFile):
             pass  # a damaged cache entry is simply fetched again
     try:
-        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            content = response.read()
+        try:
+            content = _get(url, timeout, api=not original.raw_resolvable)
+        except urllib.error.HTTPError as exc:
+            if exc.code != 404 or not original.raw_resolvable:
+                raise
+            # the raw host does not have it (e.g. a commit only reachable by SHA): ask for the blob itself
+            result.url = url = original.blob_url(api_url)
+            content = _get(url, timeout, api=True)
     except urllib.error.HTTPError as exc:
         result.status, result.detail = "failed", f"HTTP {exc.code} for {url}"
         return result
@@ -307,6 +332,18 @@ def _pull_one(original: Original, cache: Path, base_url: str, timeout: float) ->
         return result
     _write_atomically(target, gzip.compress(content, mtime=0) if _stored_gzipped(original) else content)
     return result
+
+
+def _get(url: str, timeout: float, *, api: bool) -> bytes:
+    headers = {"User-Agent": USER_AGENT}
+    if api:
+        # the raw media type returns the blob's bytes, not base64 inside JSON
+        headers.update({"Accept": "application/vnd.github.raw+json", "X-GitHub-Api-Version": "2022-11-28"})
+        token = os.environ.get("GITHUB_TOKEN")
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=timeout) as response:
+        return response.read()
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
