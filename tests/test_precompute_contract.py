@@ -35,6 +35,18 @@ def test_contract_json_round_trips():
     assert {"name", "description", "source", "default", "optional"} <= set(doc["features"][0])
 
 
+def test_defaulted_mask_decodes_to_the_null_features():
+    # bit i of defaulted_mask is FEATURES[i]; Python and SQL decode it the same way
+    assert fc.defaulted_names(0) == []
+    assert fc.defaulted_names(1 | 4) == [fc.FEATURE_NAMES[0], fc.FEATURE_NAMES[2]]
+    assert fc.defaulted_names((1 << fc.FEATURE_COUNT) - 1) == list(fc.FEATURE_NAMES)
+    from courtside.engine.duckdb import Engine
+
+    mask = (1 << 1) | (1 << (fc.FEATURE_COUNT - 1))
+    got = Engine().scalar(f"SELECT {fc.defaulted_names_sql(str(mask))}")
+    assert got == fc.defaulted_names(mask) == [fc.FEATURE_NAMES[1], fc.FEATURE_NAMES[-1]]
+
+
 def test_feature_store_columns_follow_the_contract():
     assert tuple(ml_feature_store.EXPRESSIONS) == fc.FEATURE_NAMES
     # every contract source is a table the feature store actually reads (or the store itself computes it)

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from courtside.build import build
+from courtside.ml.feature_contract import FEATURE_NAMES, defaulted_names, defaulted_names_sql
 from courtside.project import Project
 
 D = dt.date
@@ -189,7 +190,7 @@ def test_first_day_of_a_season_has_flagged_rows_not_holes(project):
     assert len(tdza) > 0 and tdza.small_sample.all() and (tdza.games_in_sample == 0).all()
     mlfs = e.fetch_df("SELECT * FROM precompute.ml_feature_store WHERE game_date = ?", [SEASON_START])
     assert len(mlfs) == n and not mlfs.is_quality_ready.any()
-    assert all("points_avg_last_5" in list(x) for x in mlfs.defaulted_features)
+    assert all("points_avg_last_5" in defaulted_names(x) for x in mlfs.defaulted_mask)
     # a week in, every row has real history and the early dates are flagged, not skipped
     week = e.fetch_df("SELECT * FROM precompute.player_daily_cache WHERE game_date = DATE '2023-10-31'")
     assert len(week) > 0 and week.points_avg_last_5.notna().mean() > 0.7 and week.small_sample.all()
@@ -208,9 +209,21 @@ def test_no_shot_data_means_null_zones_with_a_flag(project):
     assert tdza.defensive_rating.notna().all()  # the box-score metrics are still there
     mlfs = e.fetch_df("SELECT * FROM precompute.ml_feature_store WHERE game_date = '2021-11-05'")
     assert mlfs.pct_paint.isna().all() and mlfs.shot_zone_mismatch_score.isna().all()
-    assert all({"pct_paint", "shot_zone_mismatch_score"} <= set(x) for x in mlfs.defaulted_features)
+    assert all({"pct_paint", "shot_zone_mismatch_score"} <= set(defaulted_names(x)) for x in mlfs.defaulted_mask)
     pcf = e.fetch_df("SELECT * FROM precompute.player_composite_factors WHERE game_date = '2021-11-05'")
     assert (pcf.shot_zone_mismatch_score == 0).all() and not pcf.has_zone_matchup.any()
+
+
+def test_defaulted_mask_marks_exactly_the_null_features(project):
+    e = project.engine
+    mlfs = e.fetch_df(f"SELECT *, {defaulted_names_sql('defaulted_mask')} AS names FROM precompute.ml_feature_store "
+                      "WHERE game_date IN ('2021-11-05', '2023-10-24', '2024-02-01')")
+    assert len(mlfs) > 0
+    features = mlfs[list(FEATURE_NAMES)]
+    for (_, row), mask, names in zip(features.iterrows(), mlfs.defaulted_mask, mlfs.names):
+        nulls = [n for n in FEATURE_NAMES if pd.isna(row[n])]
+        assert defaulted_names(mask) == nulls == list(names)
+    assert (mlfs.default_feature_count == features.isna().sum(axis=1)).all()
 
 
 def test_playoff_zones_come_from_real_regular_season_shots(project):

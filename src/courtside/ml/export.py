@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from courtside.errors import CourtsideError
-from courtside.ml.feature_contract import FEATURE_NAMES, to_dict
+from courtside.ml.feature_contract import FEATURE_NAMES, defaulted_names_sql, to_dict
 from courtside.ml.markets import target_unpivot_sql
 
 
@@ -32,7 +32,8 @@ def export_ml_ready(engine, seasons: list[str], out: Path) -> ExportResult:
     # targets: what the player then did (NULL for DNP / no box: a row to predict, not to train on)
     query = f"""
         SELECT f.game_date, f.season, f.season_type, f.game_id, f.player_id, f.player_lookup, f.team_abbr,
-               f.opponent_abbr, f.feature_version, {features}, f.defaulted_features, f.default_feature_count,
+               f.opponent_abbr, f.feature_version, {features},
+               {defaulted_names_sql('f.defaulted_mask')} AS defaulted_features, f.default_feature_count,
                f.feature_quality_score, f.is_quality_ready,
                g.player_id IS NOT NULL AND NOT coalesce(g.is_dnp, FALSE) AND coalesce(g.minutes, 0) > 0 AS played,
                g.minutes AS target_minutes,
