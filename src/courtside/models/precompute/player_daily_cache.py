@@ -11,25 +11,38 @@ Original section 5.4, fixed on purpose:
   averaged over the games of the window that have them (`usage_games_last_10`, `fg3_games_last_10` say
   how many) and are NULL when none has them — never filled in.
 
-Method: for every played game, window functions give the player's state *after* that game (L3/L5/L10,
-season-to-date). One as-of join on his box-score rows gives, per (D, player), the number of games he
-played before D; the state after that game is then joined by equality. Team pace and offensive rating
-come from the team's games, as of each (D, team) of the targets (the player's team on D).
+Method: one window over the box-score rows (DNP included) numbers the played games and gives the DNP rate;
+a second over the played games gives the player's state *after* each (L3/L5/L10, season to date). One
+as-of join on his box-score rows gives, per (D, player), the number of games he played before D; the state
+after that game is then joined by equality. Team pace and offensive rating come from the team's games, as
+of each (D, team) of the targets (the player's team on D).
+Cost: a window aggregate costs ~30 ms of CPU per column over all seasons, so the L10 means of integer
+columns are sums divided by their counts (avg of integers is exactly that), all the counts come from one
+bit-packed sum, L3/L5 and the trend read lag() values (several times cheaper than small-frame aggregates),
+and rounding happens once per played game (the state), not once per target row.
 usage_rate_season is the exact mean of the 4-decimal per-game usage rates, rounded once: a double
 running mean could land either side of a rounding boundary depending on the range built. The other
-means of 4-decimal values (minutes, usage L10, team pace and rating) are taken over exact decimals for
-the same reason.
+means of 4-decimal values (minutes, usage L10, team pace and rating) are avg() over exact decimals for
+the same reason (avg, not sum / count: avg of decimals rounds its quotient its own way).
 """
 
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
 
-SQL = """
+
+def _mean(*xs: str) -> str:
+    """avg() of the non-NULL values among a few columns (avg of integers = their sum / their count, as a DOUBLE)."""
+    total = " + ".join(f"coalesce({x}, 0)" for x in xs)
+    count = " + ".join(f"({x} IS NOT NULL)::INTEGER" for x in xs)
+    return f"({total}) / nullif({count}, 0)"
+
+
+SQL = f"""
 WITH targets AS (
     SELECT u.game_date, u.season, u.player_id, u.team_abbr, u.opponent_abbr
     FROM analytics.upcoming_player_game_context u
     WHERE u.game_date BETWEEN $start AND $end AND u.game_date IN $dates
 ),
-box AS MATERIALIZED (  -- the targets' box-score rows of their seasons before $end: only the columns read
+box AS (  -- the targets' box-score rows of their seasons before $end: only the columns read
     SELECT player_id, season, game_date, is_dnp,
            NOT is_dnp AND (coalesce(minutes, 0) > 0 OR coalesce(pts, 0) > 0) AS played,
            -- minutes are 4-decimal values: exact decimals, so their means do not depend on the summation
@@ -42,71 +55,101 @@ box AS MATERIALIZED (  -- the targets' box-score rows of their seasons before $e
     WHERE game_date < $end AND season IN (SELECT DISTINCT season FROM targets)
       AND player_id IN (SELECT player_id FROM targets)  -- a one-date batch windows ~200 players, not the league
 ),
-played AS (
+-- per box-score row (DNP included): played games so far this season (= the game's index when played), and
+-- the DNP rate over the last 10 rows (original feature 33). A target takes both from its last row before D
+-- (one as-of join); the played-game count then keys the player's state by equality.
+appearances AS MATERIALIZED (
     SELECT *,
+           count(*) FILTER (WHERE played) OVER (PARTITION BY player_id, season ORDER BY game_date
+                                                ROWS UNBOUNDED PRECEDING) AS n_played,
+           CASE WHEN count(*) OVER w10 >= 3 THEN ROUND(avg(CASE WHEN is_dnp THEN 1.0 ELSE 0.0 END) OVER w10, 4) END
+               AS dnp_rate_last_10
+    FROM box
+    WINDOW w10 AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
+),
+played AS (
+    SELECT player_id, season, game_date, n_played AS game_index, pts, reb, ast, minutes, fg3a, ftm, usage_ok, pts_att,
            CASE WHEN reb IS NOT NULL AND ast IS NOT NULL THEN pts + reb + ast END AS pra_full,
            CASE WHEN fg3a IS NOT NULL THEN fg3m END AS fg3m_ok,
            CASE WHEN ftm IS NOT NULL THEN pts END AS pts_with_ft,
            -- usage rates are 4-decimal values: summed exactly, so the season mean is rounded once, the same
            -- whatever range is built (a double running mean depended on the summation order)
            usage_ok::DECIMAL(18, 4) AS usage_exact,
-           row_number() OVER (PARTITION BY player_id, season ORDER BY game_date) AS game_index
-    FROM box
+           -- fga + 0.44 fta is exact in decimals: one sum instead of two (NULLs add nothing, as in two sums)
+           coalesce(fga_att, 0) + 0.44 * coalesce(fta_att, 0) AS fga_fta_att
+    FROM appearances
     WHERE played
 ),
 after_game AS (  -- the player's state after each played game: L3/L5/L10 and season to date
     SELECT player_id, season, game_index,
-           game_index AS games_played_season,  -- = count(*) over the season frame
            avg(pts) OVER s AS points_avg_season,
            avg(minutes) OVER s AS minutes_avg_season,
            avg(reb) OVER s AS reb_avg_season, avg(ast) OVER s AS ast_avg_season,
            avg(fg3m_ok) OVER s AS fg3m_avg_season,
            sum(usage_exact) OVER s AS usage_sum_season, count(usage_exact) OVER s AS usage_games_season,
-           avg(pts) OVER l3 AS points_avg_last_3,
-           avg(pts) OVER l5 AS points_avg_last_5,
-           avg(pts) OVER (PARTITION BY player_id, season ORDER BY game_date
-                          ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS pts_newest_2,
-           avg(pts) OVER (PARTITION BY player_id, season ORDER BY game_date
-                          ROWS BETWEEN 4 PRECEDING AND 2 PRECEDING) AS pts_older_3,
-           least(game_index, 10) AS games_in_last_10,  -- = count(*) over the L10 frame
-           avg(pts) OVER l10 AS points_avg_last_10,
+           pts AS p0, lag(pts, 1) OVER g AS p1, lag(pts, 2) OVER g AS p2, lag(pts, 3) OVER g AS p3, lag(pts, 4) OVER g AS p4,
+           -- how many L10 rows have each value, 4 bits per column (a frame has at most 10 rows): one window
+           -- aggregate instead of one count per column
+           sum((pts IS NOT NULL)::BIGINT + 16 * (reb IS NOT NULL)::BIGINT + 256 * (ast IS NOT NULL)::BIGINT
+               + 4096 * (fg3m_ok IS NOT NULL)::BIGINT + 65536 * (fg3a IS NOT NULL)::BIGINT
+               + 1048576 * (pra_full IS NOT NULL)::BIGINT + 16777216 * (usage_ok IS NOT NULL)::BIGINT
+               + 268435456 * (ftm IS NOT NULL)::BIGINT) OVER l10 AS present_l10,
+           sum(pts) OVER l10 AS pts_l10,
            stddev_samp(pts) OVER l10 AS points_std_last_10,
            regr_slope(pts, game_index) OVER l10 AS points_slope_last_10,
-           avg(minutes) OVER l10 AS minutes_avg_last_10,
-           sum(pts) OVER l10 / nullif(sum(minutes) OVER l10, 0) AS ppm_avg_last_10,
+           avg(minutes) OVER l10 AS minutes_avg_last_10,  -- avg of exact decimals (sum / count would round differently)
+           sum(minutes) OVER l10 AS minutes_l10,
            avg(usage_exact) OVER l10 AS usage_rate_last_10,
-           count(usage_ok) OVER l10 AS usage_games_last_10,
-           sum(pts_att) OVER l10 / nullif(2 * (sum(fga_att) OVER l10 + 0.44 * sum(fta_att) OVER l10), 0)
-               AS ts_pct_last_10,
-           avg(reb) OVER l10 AS reb_avg_last_10, avg(ast) OVER l10 AS ast_avg_last_10,
-           avg(fg3m_ok) OVER l10 AS fg3m_avg_last_10, avg(fg3a) OVER l10 AS fg3a_avg_last_10,
-           count(fg3m_ok) OVER l10 AS fg3_games_last_10,
-           avg(pra_full) OVER l10 AS pra_avg_last_10,
-           sum(ftm) OVER l10 / nullif(sum(pts_with_ft) OVER l10, 0) AS ft_points_share_last_10,
-           count(ftm) OVER l10 AS ft_games_last_10
+           sum(pts_att) OVER l10 / nullif(2 * sum(fga_fta_att) OVER l10, 0) AS ts_pct_last_10,
+           sum(reb) OVER l10 AS reb_l10, sum(ast) OVER l10 AS ast_l10,
+           sum(fg3m_ok) OVER l10 AS fg3m_l10, sum(fg3a) OVER l10 AS fg3a_l10,
+           sum(pra_full) OVER l10 AS pra_l10,
+           sum(ftm) OVER l10 / nullif(sum(pts_with_ft) OVER l10, 0) AS ft_points_share_last_10
     FROM played
     WINDOW s AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
-           l3 AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 2 PRECEDING AND CURRENT ROW),
-           l5 AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 4 PRECEDING AND CURRENT ROW),
+           g AS (PARTITION BY player_id, season ORDER BY game_date),
            l10 AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
 ),
--- per box-score row (DNP included): played games so far this season, and the DNP rate over the last 10
--- rows (original feature 33). The last row before D gives both to a target: one as-of join, and the
--- played-game count then keys the player's state by equality.
-appearances AS (
-    SELECT player_id, season, game_date,
-           count(*) FILTER (WHERE played) OVER (PARTITION BY player_id, season ORDER BY game_date
-                                                ROWS UNBOUNDED PRECEDING) AS n_played,
-           count(*) OVER w10 AS box_rows_last_10,
-           avg(CASE WHEN is_dnp THEN 1.0 ELSE 0.0 END) OVER w10 AS dnp_rate_last_10
-    FROM box
-    WINDOW w10 AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
+state AS (  -- the output columns of each state, rounded here: one row per played game, fewer than targets
+    SELECT player_id, season, game_index, game_index AS gps,
+           least(game_index, 10) AS games_in_last_10,
+           ROUND({_mean('p0', 'p1', 'p2')}, 4) AS points_avg_last_3,
+           ROUND({_mean('p0', 'p1', 'p2', 'p3', 'p4')}, 4) AS points_avg_last_5,
+           ROUND(pts_l10 / (present_l10 & 15), 4) AS points_avg_last_10,
+           ROUND(points_avg_season, 4) AS points_avg_season,
+           ROUND(points_std_last_10, 4) AS points_std_last_10,
+           ROUND(CASE WHEN game_index >= 5 THEN points_slope_last_10 END, 4) AS points_slope_last_10,
+           -- original feature 11: mean(2 newest) - mean(3 older) of the last 5, bucketed; needs 5 games
+           CASE WHEN game_index < 5 THEN NULL
+                WHEN trend_gap >= 5 THEN 2 WHEN trend_gap >= 2 THEN 1
+                WHEN trend_gap <= -5 THEN -2 WHEN trend_gap <= -2 THEN -1
+                ELSE 0 END AS recent_trend,
+           ROUND(minutes_avg_last_10, 4) AS minutes_avg_last_10,
+           ROUND(minutes_avg_season, 4) AS minutes_avg_season,
+           ROUND(pts_l10 / nullif(minutes_l10, 0), 4) AS ppm_avg_last_10,
+           ROUND(CASE WHEN (present_l10 >> 24) & 15 > 0 THEN usage_rate_last_10 END, 4) AS usage_rate_last_10,
+           (present_l10 >> 24) & 15 AS usage_games_last_10,
+           -- exact mean in ten-thousandths, rounded half away from zero once: the value ROUND(.., 4) means
+           (sign(usage_sum_season) * ((2 * abs(usage_sum_season * 10000)::HUGEINT + usage_games_season)
+                                      // (2 * usage_games_season)) / 10000.0)::DOUBLE AS usage_rate_season,
+           ROUND(ts_pct_last_10, 4) AS ts_pct_last_10,
+           ROUND(reb_l10 / nullif((present_l10 >> 4) & 15, 0), 4) AS reb_avg_last_10,
+           ROUND(ast_l10 / nullif((present_l10 >> 8) & 15, 0), 4) AS ast_avg_last_10,
+           ROUND(fg3m_l10 / nullif((present_l10 >> 12) & 15, 0), 4) AS fg3m_avg_last_10,
+           ROUND(fg3a_l10 / nullif((present_l10 >> 16) & 15, 0), 4) AS fg3a_avg_last_10,
+           (present_l10 >> 12) & 15 AS fg3_games_last_10,
+           ROUND(pra_l10 / nullif((present_l10 >> 20) & 15, 0), 4) AS pra_avg_last_10,
+           ROUND(reb_avg_season, 4) AS reb_avg_season,
+           ROUND(ast_avg_season, 4) AS ast_avg_season,
+           ROUND(fg3m_avg_season, 4) AS fg3m_avg_season,
+           ROUND(CASE WHEN (present_l10 >> 28) & 15 >= 5 THEN ft_points_share_last_10 END, 4) AS ft_points_share_last_10
+    FROM (SELECT *, {_mean('p0', 'p1')} - {_mean('p2', 'p3', 'p4')} AS trend_gap FROM after_game)
 ),
 team_after_game AS (
     SELECT team_abbr, season, game_date,
            count(*) OVER w AS team_games_last_10,
-           avg(pace::DECIMAL(18, 4)) OVER w AS team_pace_last_10,   -- exact, as the minutes above
-           avg(offensive_rating::DECIMAL(18, 4)) OVER w AS team_off_rating_last_10
+           ROUND(avg(pace::DECIMAL(18, 4)) OVER w, 4) AS team_pace_last_10,   -- exact, as the minutes above
+           ROUND(avg(offensive_rating::DECIMAL(18, 4)) OVER w, 4) AS team_off_rating_last_10
     FROM analytics.team_offense_game_summary
     WHERE game_date < $end AND season IN (SELECT DISTINCT season FROM targets)
       AND team_abbr IN (SELECT team_abbr FROM targets)
@@ -117,56 +160,26 @@ team_form AS (  -- as of each (date, team) of the targets: a few thousand rows, 
     FROM (SELECT DISTINCT game_date, season, team_abbr FROM targets) d
     ASOF LEFT JOIN team_after_game tm
       ON tm.team_abbr = d.team_abbr AND tm.season = d.season AND d.game_date > tm.game_date
-),
-joined AS (
-    SELECT t.game_date, t.season, t.player_id, t.team_abbr, t.opponent_abbr,
-           coalesce(a.games_played_season, 0) AS gps, a.* EXCLUDE (player_id, season, game_index),
-           r.box_rows_last_10, r.dnp_rate_last_10,
-           tm.team_games_last_10, tm.team_pace_last_10, tm.team_off_rating_last_10
-    FROM targets t
-    ASOF LEFT JOIN appearances r ON r.player_id = t.player_id AND r.season = t.season AND t.game_date > r.game_date
-    LEFT JOIN after_game a ON a.player_id = t.player_id AND a.season = t.season AND a.game_index = r.n_played
-    LEFT JOIN team_form tm ON tm.game_date = t.game_date AND tm.team_abbr = t.team_abbr
 )
-SELECT game_date, player_id, season, team_abbr, opponent_abbr,
-       ROUND(points_avg_last_3, 4) AS points_avg_last_3,
-       ROUND(points_avg_last_5, 4) AS points_avg_last_5,
-       ROUND(points_avg_last_10, 4) AS points_avg_last_10,
-       ROUND(points_avg_season, 4) AS points_avg_season,
-       ROUND(points_std_last_10, 4) AS points_std_last_10,
-       ROUND(CASE WHEN gps >= 5 THEN points_slope_last_10 END, 4) AS points_slope_last_10,
-       -- original feature 11: mean(2 newest) - mean(3 older) of the last 5, bucketed; needs 5 games
-       CASE WHEN gps < 5 THEN NULL
-            WHEN pts_newest_2 - pts_older_3 >= 5 THEN 2 WHEN pts_newest_2 - pts_older_3 >= 2 THEN 1
-            WHEN pts_newest_2 - pts_older_3 <= -5 THEN -2 WHEN pts_newest_2 - pts_older_3 <= -2 THEN -1
-            ELSE 0 END AS recent_trend,
-       ROUND(minutes_avg_last_10, 4) AS minutes_avg_last_10,
-       ROUND(minutes_avg_season, 4) AS minutes_avg_season,
-       ROUND(ppm_avg_last_10, 4) AS ppm_avg_last_10,
-       ROUND(CASE WHEN usage_games_last_10 > 0 THEN usage_rate_last_10 END, 4) AS usage_rate_last_10,
-       coalesce(usage_games_last_10, 0)::INTEGER AS usage_games_last_10,
-       -- exact mean in ten-thousandths, rounded half away from zero once: the value ROUND(.., 4) means
-       (sign(usage_sum_season) * ((2 * abs(usage_sum_season * 10000)::HUGEINT + usage_games_season)
-                                  // (2 * usage_games_season)) / 10000.0)::DOUBLE AS usage_rate_season,
-       ROUND(ts_pct_last_10, 4) AS ts_pct_last_10,
-       gps::INTEGER AS games_played_season,
-       coalesce(games_in_last_10, 0)::INTEGER AS games_in_last_10,
-       ROUND(reb_avg_last_10, 4) AS reb_avg_last_10,
-       ROUND(ast_avg_last_10, 4) AS ast_avg_last_10,
-       ROUND(fg3m_avg_last_10, 4) AS fg3m_avg_last_10,
-       ROUND(fg3a_avg_last_10, 4) AS fg3a_avg_last_10,
-       coalesce(fg3_games_last_10, 0)::INTEGER AS fg3_games_last_10,
-       ROUND(pra_avg_last_10, 4) AS pra_avg_last_10,
-       ROUND(reb_avg_season, 4) AS reb_avg_season,
-       ROUND(ast_avg_season, 4) AS ast_avg_season,
-       ROUND(fg3m_avg_season, 4) AS fg3m_avg_season,
-       ROUND(CASE WHEN ft_games_last_10 >= 5 THEN ft_points_share_last_10 END, 4) AS ft_points_share_last_10,
-       ROUND(CASE WHEN box_rows_last_10 >= 3 THEN dnp_rate_last_10 END, 4) AS dnp_rate_last_10,
-       ROUND(team_pace_last_10, 4) AS team_pace_last_10,
-       ROUND(team_off_rating_last_10, 4) AS team_off_rating_last_10,
-       coalesce(team_games_last_10, 0)::INTEGER AS team_games_last_10,
-       gps < 10 AS small_sample
-FROM joined
+SELECT t.game_date, t.player_id, t.season, t.team_abbr, t.opponent_abbr,
+       a.points_avg_last_3, a.points_avg_last_5, a.points_avg_last_10, a.points_avg_season, a.points_std_last_10,
+       a.points_slope_last_10, a.recent_trend, a.minutes_avg_last_10, a.minutes_avg_season, a.ppm_avg_last_10,
+       a.usage_rate_last_10, coalesce(a.usage_games_last_10, 0)::INTEGER AS usage_games_last_10,
+       a.usage_rate_season, a.ts_pct_last_10,
+       coalesce(a.gps, 0)::INTEGER AS games_played_season,
+       coalesce(a.games_in_last_10, 0)::INTEGER AS games_in_last_10,
+       a.reb_avg_last_10, a.ast_avg_last_10, a.fg3m_avg_last_10, a.fg3a_avg_last_10,
+       coalesce(a.fg3_games_last_10, 0)::INTEGER AS fg3_games_last_10,
+       a.pra_avg_last_10, a.reb_avg_season, a.ast_avg_season, a.fg3m_avg_season, a.ft_points_share_last_10,
+       r.dnp_rate_last_10,
+       tm.team_pace_last_10, tm.team_off_rating_last_10,
+       coalesce(tm.team_games_last_10, 0)::INTEGER AS team_games_last_10,
+       coalesce(a.gps, 0) < 10 AS small_sample
+FROM targets t
+ASOF LEFT JOIN (SELECT player_id, season, game_date, n_played, dnp_rate_last_10 FROM appearances) r
+  ON r.player_id = t.player_id AND r.season = t.season AND t.game_date > r.game_date
+LEFT JOIN state a ON a.player_id = t.player_id AND a.season = t.season AND a.game_index = r.n_played
+LEFT JOIN team_form tm ON tm.game_date = t.game_date AND tm.team_abbr = t.team_abbr
 """
 
 MODEL = Model(
