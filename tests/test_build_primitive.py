@@ -150,3 +150,67 @@ def test_fingerprint_is_deterministic_and_follows_the_data(engine):
     build(engine, reg, GAMES, D(2024, 1, 1), D(2024, 1, 4), "r3")
     now = {p["game_date"]: p["fingerprint"] for p in partitions(engine, GAMES.name)}
     assert now[D(2024, 1, 1)] == first[D(2024, 1, 1)] and now[D(2024, 1, 2)] != first[D(2024, 1, 2)]
+
+
+RATIOS = Model("analytics.ratios_per_day", "analytics", ("game_date", "home_team"),
+               sql="""SELECT game_date, home_team, count(*) / 3.0 AS ratio, 1.25::DECIMAL(6, 2) AS price,
+                             NULL::VARCHAR AS note FROM raw.schedule WHERE game_date BETWEEN $start AND $end GROUP BY ALL""",
+               edges=(Edge("raw.schedule", Window.same_date()),),
+               expected="SELECT game_date, count(DISTINCT home_team) AS expected FROM raw.schedule "
+                        "WHERE game_date BETWEEN $start AND $end GROUP BY 1")
+RECENT = Model("analytics.games_recent", "analytics", ("game_date",),
+               sql="""SELECT d.game_date, coalesce(sum(g.games), 0)::INTEGER AS games_2d
+                      FROM raw.game_dates d LEFT JOIN analytics.games_per_day g
+                        ON g.game_date >= d.game_date - INTERVAL 2 DAY AND g.game_date < d.game_date
+                      WHERE d.game_date BETWEEN $start AND $end GROUP BY 1""",
+               edges=(Edge("analytics.games_per_day", Window.days_before(2)),
+                      Edge("analytics.ratios_per_day", Window.same_date())))
+
+
+def test_small_batches_write_what_large_batches_write(engine, monkeypatch):
+    """A batch of a few dates proves and fingerprints its rows in Python (build._write_small), a larger one
+    in SQL (_write_large): the same tables and the same ledger values, for every window kind."""
+    import courtside.build as build_module
+
+    reg = Registry([*SOURCES, GAMES, RATIOS, RUNNING, RECENT])
+    models = [GAMES, RATIOS, RUNNING, RECENT]
+
+    def state():
+        led = {(p["model"], p["game_date"]): (p["rows"], p["expected_rows"], p["fingerprint"], p["upstream_fingerprint"])
+               for p in partitions(engine) if p["model"] in {m.name for m in models}}
+        return led, {m.table: engine.fetchall(f"SELECT * FROM {m.table} ORDER BY ALL") for m in models}
+
+    monkeypatch.setattr(build_module, "SMALL_BATCH_DATES", 0)
+    for m in models:
+        build(engine, reg, m, D(2024, 1, 1), D(2024, 1, 4), "large")
+    large = state()
+    monkeypatch.setattr(build_module, "SMALL_BATCH_DATES", 5)
+    for m in models:
+        for day in (D(2024, 1, 1), D(2024, 1, 2), D(2024, 1, 4)):
+            r = build(engine, reg, m, day, day, "small")
+            assert r.dates == 1 and r.per_date[0][0] == day
+    assert state() == large
+    assert {p["run_id"] for p in partitions(engine) if p["model"] == RECENT.name} == {"small"}
+    assert large[0][(RECENT.name, D(2024, 1, 4))][3] != "0"  # an upstream fingerprint was summed
+
+
+@pytest.mark.parametrize("small", [5, 0], ids=["small batch", "large batch"])
+def test_broken_grain_and_missing_upstream_on_both_paths(engine, monkeypatch, small):
+    import courtside.build as build_module
+
+    monkeypatch.setattr(build_module, "SMALL_BATCH_DATES", small)
+    reg = registry()
+    build(engine, reg, GAMES, D(2024, 1, 1), D(2024, 1, 4), "r")
+    before = engine.fetchall("SELECT * FROM analytics.games_per_day ORDER BY 1")
+    led_before = partitions(engine, GAMES.name)
+    broken = Model(GAMES.name, "analytics", ("games",), sql=GAMES.sql.replace("count(*)::INTEGER", "1"),
+                   edges=GAMES.edges)
+    with pytest.raises(ModelError, match=r"broke its grain \(games\): \(1,\) appears 3 times"):
+        build(engine, Registry([*SOURCES, broken]), broken, D(2024, 1, 1), D(2024, 1, 4), "r2")
+    assert engine.fetchall("SELECT * FROM analytics.games_per_day ORDER BY 1") == before
+    assert partitions(engine, GAMES.name) == led_before
+    engine.execute("DELETE FROM ledger.partitions WHERE model = ? AND game_date = ?", [GAMES.name, D(2024, 1, 2)])
+    with pytest.raises(MissingUpstream) as err:
+        build(engine, reg, RUNNING, D(2024, 1, 4), D(2024, 1, 4), "r3")
+    assert err.value.missing == {"analytics.games_per_day": [D(2024, 1, 2)]}
+    assert not engine.table_exists(RUNNING.table)

@@ -6,6 +6,10 @@ every row inside the target dates, the grain unique, the ledger rows (rows, expe
 fingerprint, upstream fingerprint) counted from what was written. Any failed check rolls the
 whole transaction back, so the table and the ledger are exactly as before. (Writing into the
 table directly, instead of a temp table copied afterwards, saves one copy of every row.)
+A batch of a few dates (the daily path) does the same proofs with fewer statements, each of which
+costs milliseconds to plan: its INSERT returns every row's date, grain and hash, and one read of the
+upstream ledger rows and expected counts gives the missing-upstream check and the upstream fingerprint
+(see _write_small; tests/test_build_primitive.py checks both paths write the same ledger values).
 
 `$dates`: a model's SQL may use `game_date IN $dates` beside `$start`/`$end`. It renders to the
 exact target dates, so such a model can build a non-contiguous set of dates in one statement
@@ -28,6 +32,10 @@ from courtside.models.registry import Model, Registry, Window
 # exact pairwise join is quadratic for long windows, but cheaper for a handful of dates.
 FAST_UPSTREAM_FP_DATES = 20
 INLINE_DATES = 20  # up to this many target dates are inlined in the SQL, more go to a temp table
+# Up to this many target dates a SQL model's batch proves and fingerprints what it wrote in Python, from
+# the rows its INSERT returns and one read of the upstream ledger rows (see _write_small): a one-date
+# batch is mostly fixed statements, each 2-30 ms to plan. Larger batches do it in SQL (_write_large).
+SMALL_BATCH_DATES = 5
 
 
 @dataclass(frozen=True)
@@ -197,9 +205,11 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
                                  "does not use `$dates`; build each contiguous range on its own")
             targets = [t for t in targets if t[0] in wanted]
             sql_dates = [d for d, _ in targets]
-    missing = missing_upstream(engine, registry, model, start, end, targets, [d for d, _ in cal])
-    if missing:
-        raise MissingUpstream(model.name, missing)
+    small = model.kind == "sql" and len(targets) <= SMALL_BATCH_DATES
+    if not small:  # a small batch checks its upstream inside its transaction, from the same ledger read
+        missing = missing_upstream(engine, registry, model, start, end, targets, [d for d, _ in cal])
+        if missing:
+            raise MissingUpstream(model.name, missing)
     if not targets:
         return BuildResult(model.name, start, end, 0, 0, 0, time.perf_counter() - t0)
 
@@ -229,39 +239,27 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
     else:
         source = _render_with(model.sql, start, end, sql_dates, date_set)
     try:
-        cols = _output_columns(engine, registry, model, source)
         have = _table_columns(engine, model.table)
+        expected_sql = (
+            f"SELECT game_date, sum(expected)::BIGINT AS expected FROM "
+            f"({_render_with(model.expected, start, end, sql_dates, date_set)}) GROUP BY 1"
+            if model.expected else None)
         with engine.transaction() as tx:
+            # A small batch first reads its upstream ledger rows and expected counts, in its own snapshot: the
+            # missing check (nothing written yet if it fails) and the upstream fingerprint of what the INSERT reads.
+            if small:
+                upstream, expected_by_day = _read_before(tx, registry, model, targets, [d for d, _ in cal], expected_sql)
+            cols = _output_columns(engine, registry, model, source)
             _ensure_table(tx, model, cols, have)
             tx.execute(f"DELETE FROM {model.table} WHERE {in_targets}")
-            inserted = tx.execute(f"INSERT INTO {model.table} BY NAME {source}").fetchone()[0]
-            _check_grain(tx, model, in_targets)
-            fp = engine.fingerprint_expr(model.table, columns=cols)
-            expected_sql = (
-                f"SELECT game_date, sum(expected)::BIGINT AS expected FROM "
-                f"({_render_with(model.expected, start, end, sql_dates, date_set)}) GROUP BY 1"
-                if model.expected else f"SELECT game_date, NULL::BIGINT AS expected FROM {rel}")
-            if len(days) > FAST_UPSTREAM_FP_DATES:
-                from courtside.planner.upstream import upstream_fingerprint_fast_sql as upf
+            # (the Python sums key rows by their date: a game_date column of another type, say a TIMESTAMP
+            # from a Python model's frame, is compared by SQL's casts in _write_large)
+            if small and dict(cols)["game_date"] == "DATE":
+                written = _write_small(tx, model, cols, source, targets, upstream, expected_by_day, expected_sql,
+                                       in_targets, run_id)
             else:
-                upf = upstream_fingerprint_small_sql
-            tx.execute("DELETE FROM ledger.partitions WHERE model = ? AND " + in_targets, [model.name])
-            written = tx.execute(f"""
-                INSERT INTO ledger.partitions
-                SELECT ?, d.game_date, coalesce(s.rows, 0), e.expected, coalesce(s.fingerprint, '0'),
-                       ?, uf.upstream_fingerprint, ?, now()
-                FROM {rel} d
-                LEFT JOIN (SELECT game_date, count(*) AS rows, CAST(sum({fp}::HUGEINT) AS VARCHAR) AS fingerprint
-                           FROM {model.table} t WHERE {in_targets} GROUP BY game_date) s ON s.game_date = d.game_date
-                LEFT JOIN ({expected_sql}) e ON e.game_date = d.game_date
-                LEFT JOIN ({upf(model, rel)}) uf ON uf.game_date = d.game_date
-                RETURNING game_date, rows, expected_rows""", [model.name, model.code_version, run_id]).fetchall()
+                written = _write_large(engine, tx, model, cols, source, days, rel, expected_sql, in_targets, run_id)
             rows = sum(r[1] for r in written)
-            if rows != inserted:
-                # Rows the statement produced outside the target dates (or with no game_date) landed
-                # beside other partitions: roll everything back and say so.
-                raise ModelError(f"model `{model.name}` produced {inserted - rows} rows outside "
-                                 f"{_describe(days)} (or with a NULL game_date)")
             expected = sum(r[2] or 0 for r in written)
     finally:
         if view is not None:
@@ -270,6 +268,147 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
             con.execute(f"DROP TABLE IF EXISTS {tmp}")
     return BuildResult(model.name, start, end, len(written), int(rows), int(expected), time.perf_counter() - t0,
                        tuple(sorted(written)))
+
+
+def _read_before(tx, registry: Registry, model: Model, targets, calendar: list[dt.date],
+                 expected_sql: str | None) -> tuple[dict[str, list], dict | None]:
+    """What a small batch reads before it writes, in one statement: the upstream ledger rows its edges can
+    reach, as (upstream -> [(game_date, hash(model, game_date, fingerprint))]), and the expected rows per
+    date (None: read after the INSERT, for an expected SQL that reads the model's own table). Raises
+    MissingUpstream as missing_upstream() would."""
+    days = [d for d, _ in targets]
+    season_start = dict(targets)
+    ups = sorted({e.upstream for e in model.edges})
+    upstream: dict[str, list[tuple[dt.date, int]]] = {u: [] for u in ups}
+    parts, params = [], []
+    if ups:
+        low = min(_lowest_read(e.window, days[0], min(season_start.values())) for e in model.edges)
+        parts.append("SELECT model, game_date, hash(model, game_date, fingerprint)::HUGEINT AS v FROM ledger.partitions "
+                     "WHERE list_contains(?::VARCHAR[], model) AND game_date BETWEEN ? AND ?")
+        params += [ups, low, days[-1]]
+    expected = None
+    if expected_sql is not None and model.table not in expected_sql:
+        parts.append(f"SELECT NULL::VARCHAR, game_date, expected::HUGEINT FROM ({expected_sql})")
+        expected = {}
+    elif expected_sql is None:
+        expected = {}
+    if parts:
+        for name, day, v in tx.execute(" UNION ALL ".join(parts), params).fetchall():
+            if name is None:
+                expected[day] = None if v is None else int(v)
+            else:
+                upstream[name].append((day, v))
+    missing = _missing(registry, model, days, season_start, calendar, upstream)
+    if missing:
+        raise MissingUpstream(model.name, missing)
+    return upstream, expected
+
+
+def _write_small(tx, model: Model, cols, source: str, targets, upstream: dict[str, list], expected: dict | None,
+                 expected_sql: str | None, in_targets: str, run_id: str) -> list[tuple]:
+    """INSERT the batch and its ledger rows for a handful of target dates; the same ledger values as
+    _write_large, with fewer statements: the INSERT returns each row's date, grain keys and fingerprint
+    hash (summed here exactly as sum(hash::HUGEINT)); the upstream fingerprint sums the hashes of the
+    upstream ledger rows (_read_before) each edge's window contains (Window.contains is Window.sql)."""
+    days = [d for d, _ in targets]
+    season_start = dict(targets)
+    fp = _fingerprint_expr(cols)
+    keys = ", ".join(f'"{k}"' for k in model.grain)
+    returned = tx.execute(f"INSERT INTO {model.table} BY NAME {source} RETURNING game_date, {fp}"
+                          + (f", {keys}" if keys else "")).fetchall()
+    per_day: dict[dt.date, list[int]] = {d: [0, 0] for d in days}
+    outside = 0
+    for r in returned:
+        acc = per_day.get(r[0])
+        if acc is None:
+            outside += 1
+        else:
+            acc[0] += 1
+            acc[1] += r[1]
+    if outside:
+        # Rows outside the target dates (or with no game_date) would land beside other partitions.
+        raise ModelError(f"model `{model.name}` produced {outside} rows outside {_describe(days)} "
+                         "(or with a NULL game_date)")
+    if model.grain and len(returned) > 1:
+        seen: dict[tuple, int] = {}
+        for r in returned:
+            k = r[2:]
+            seen[k] = seen.get(k, 0) + 1
+        dup = next(((k, n) for k, n in seen.items() if n > 1), None)
+        if dup:
+            raise ModelError(f"model `{model.name}` broke its grain ({', '.join(model.grain)}): "
+                             f"{dup[0]} appears {dup[1]} times")
+    if expected is None:
+        expected = {d: e for d, e in tx.execute(expected_sql).fetchall()}
+    written = []
+    values = []
+    for d in days:
+        up_fp = sum(h for e in model.edges for u, h in upstream[e.upstream] if e.window.contains(d, u, season_start[d]))
+        rows, fingerprint = per_day[d]
+        written.append((d, rows, expected.get(d)))
+        values += [model.name, d, rows, expected.get(d), str(fingerprint), model.code_version, str(up_fp), run_id]
+    tx.execute("DELETE FROM ledger.partitions WHERE model = ? AND " + in_targets, [model.name])
+    # plain VALUES: a third of the planning of an INSERT ... SELECT over unnested lists
+    tx.execute("INSERT INTO ledger.partitions VALUES "
+               + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, now())"] * len(days)), values)
+    return written
+
+
+def _missing(registry: Registry, model: Model, days: list[dt.date], season_start: dict, calendar: list[dt.date],
+             upstream: dict[str, list[tuple[dt.date, int]]]) -> dict[str, list]:
+    """missing_upstream() over upstream ledger rows already read: the calendar dates inside each
+    non-source edge's reach that have no ledger partition and that some target's window contains."""
+    missing: dict[str, list] = {}
+    for e in model.edges:
+        if registry[e.upstream].kind == "source":
+            continue
+        have = {u for u, _ in upstream[e.upstream]}
+        lo = _lowest_read(e.window, days[0], min(season_start.values()))
+        for c in calendar[bisect.bisect_left(calendar, lo):bisect.bisect_right(calendar, days[-1])]:
+            if c not in have and _read_by_some(e.window, c, days, season_start):
+                if c not in missing.setdefault(e.upstream, []):
+                    missing[e.upstream].append(c)
+    return {k: sorted(v) for k, v in missing.items() if v}
+
+
+def _fingerprint_expr(cols: list[tuple[str, str]]) -> str:
+    """Engine.fingerprint_expr over unqualified columns (for RETURNING): the same per-row hash."""
+    return "hash(" + ", ".join(
+        f'round("{c}"::DOUBLE * 1e6)' if t in ("DOUBLE", "FLOAT", "REAL") or t.startswith("DECIMAL") else f'"{c}"'
+        for c, t in cols) + ")"
+
+
+def _write_large(engine, tx, model: Model, cols, source: str, days: list[dt.date], rel: str,
+                 expected_sql: str | None, in_targets: str, run_id: str) -> list[tuple]:
+    """INSERT the batch, then prove and fingerprint it in SQL (the grain, rows inside the targets) and
+    write its ledger rows from the table."""
+    inserted = tx.execute(f"INSERT INTO {model.table} BY NAME {source}").fetchone()[0]
+    _check_grain(tx, model, in_targets)
+    fp = engine.fingerprint_expr(model.table, columns=cols)
+    if expected_sql is None:
+        expected_sql = f"SELECT game_date, NULL::BIGINT AS expected FROM {rel}"
+    if len(days) > FAST_UPSTREAM_FP_DATES:
+        from courtside.planner.upstream import upstream_fingerprint_fast_sql as upf
+    else:
+        upf = upstream_fingerprint_small_sql
+    tx.execute("DELETE FROM ledger.partitions WHERE model = ? AND " + in_targets, [model.name])
+    written = tx.execute(f"""
+        INSERT INTO ledger.partitions
+        SELECT ?, d.game_date, coalesce(s.rows, 0), e.expected, coalesce(s.fingerprint, '0'),
+               ?, uf.upstream_fingerprint, ?, now()
+        FROM {rel} d
+        LEFT JOIN (SELECT game_date, count(*) AS rows, CAST(sum({fp}::HUGEINT) AS VARCHAR) AS fingerprint
+                   FROM {model.table} t WHERE {in_targets} GROUP BY game_date) s ON s.game_date = d.game_date
+        LEFT JOIN ({expected_sql}) e ON e.game_date = d.game_date
+        LEFT JOIN ({upf(model, rel)}) uf ON uf.game_date = d.game_date
+        RETURNING game_date, rows, expected_rows""", [model.name, model.code_version, run_id]).fetchall()
+    rows = sum(r[1] for r in written)
+    if rows != inserted:
+        # Rows the statement produced outside the target dates (or with no game_date) landed
+        # beside other partitions: roll everything back and say so.
+        raise ModelError(f"model `{model.name}` produced {inserted - rows} rows outside "
+                         f"{_describe(days)} (or with a NULL game_date)")
+    return written
 
 
 def _describe(days: list[dt.date]) -> str:
