@@ -17,9 +17,10 @@ as-of join on his box-score rows gives, per (D, player), the number of games he 
 after that game is then joined by equality. Team pace and offensive rating come from the team's games, as
 of each (D, team) of the targets (the player's team on D).
 Cost: a window aggregate costs ~30 ms of CPU per column over all seasons, so the L10 means of integer
-columns are sums divided by their counts (avg of integers is exactly that), all the counts come from one
-bit-packed sum, L3/L5 and the trend read lag() values (several times cheaper than small-frame aggregates),
-and rounding happens once per played game (the state), not once per target row.
+columns are sums divided by their counts (avg of integers is exactly that), the eight L10 sums come from
+two sums of bit-packed values and all the counts from one, L3/L5 and the trend read lag() values (several
+times cheaper than small-frame aggregates), and rounding happens once per played game (the state), not
+once per target row.
 usage_rate_season is the exact mean of the 4-decimal per-game usage rates, rounded once: a double
 running mean could land either side of a rounding boundary depending on the range built. The other
 means of 4-decimal values (minutes, usage L10, team pace and rating) are avg() over exact decimals for
@@ -80,6 +81,16 @@ played AS (
     FROM appearances
     WHERE played
 ),
+packed AS (  -- eight counting stats as two BIGINTs of 16-bit fields, so that two windowed sums give all eight L10
+             -- sums (the stats are non-negative, the loader rejects negatives, and far below 6553 a game; a
+             -- NULL adds 0 to its sum, and its count below says how many games had it)
+    SELECT *,
+           coalesce(pts, 0) + 65536 * coalesce(reb, 0) + 4294967296 * coalesce(ast, 0)
+               + 281474976710656 * coalesce(fg3m_ok, 0) AS stats_a,
+           coalesce(fg3a, 0) + 65536 * coalesce(pra_full, 0) + 4294967296 * coalesce(ftm, 0)
+               + 281474976710656 * coalesce(pts_with_ft, 0) AS stats_b
+    FROM played
+),
 after_game AS (  -- the player's state after each played game: L3/L5/L10 and season to date
     SELECT player_id, season, game_index,
            avg(pts) OVER s AS points_avg_season,
@@ -94,18 +105,14 @@ after_game AS (  -- the player's state after each played game: L3/L5/L10 and sea
                + 4096 * (fg3m_ok IS NOT NULL)::BIGINT + 65536 * (fg3a IS NOT NULL)::BIGINT
                + 1048576 * (pra_full IS NOT NULL)::BIGINT + 16777216 * (usage_ok IS NOT NULL)::BIGINT
                + 268435456 * (ftm IS NOT NULL)::BIGINT) OVER l10 AS present_l10,
-           sum(pts) OVER l10 AS pts_l10,
+           sum(stats_a) OVER l10 AS stats_a_l10, sum(stats_b) OVER l10 AS stats_b_l10,
            stddev_samp(pts) OVER l10 AS points_std_last_10,
            regr_slope(pts, game_index) OVER l10 AS points_slope_last_10,
            avg(minutes) OVER l10 AS minutes_avg_last_10,  -- avg of exact decimals (sum / count would round differently)
            sum(minutes) OVER l10 AS minutes_l10,
            avg(usage_exact) OVER l10 AS usage_rate_last_10,
            sum(pts_att) OVER l10 / nullif(2 * sum(fga_fta_att) OVER l10, 0) AS ts_pct_last_10,
-           sum(reb) OVER l10 AS reb_l10, sum(ast) OVER l10 AS ast_l10,
-           sum(fg3m_ok) OVER l10 AS fg3m_l10, sum(fg3a) OVER l10 AS fg3a_l10,
-           sum(pra_full) OVER l10 AS pra_l10,
-           sum(ftm) OVER l10 / nullif(sum(pts_with_ft) OVER l10, 0) AS ft_points_share_last_10
-    FROM played
+    FROM packed
     WINDOW s AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
            g AS (PARTITION BY player_id, season ORDER BY game_date),
            l10 AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
@@ -142,8 +149,14 @@ state AS (  -- the output columns of each state, rounded here: one row per playe
            ROUND(reb_avg_season, 4) AS reb_avg_season,
            ROUND(ast_avg_season, 4) AS ast_avg_season,
            ROUND(fg3m_avg_season, 4) AS fg3m_avg_season,
-           ROUND(CASE WHEN (present_l10 >> 28) & 15 >= 5 THEN ft_points_share_last_10 END, 4) AS ft_points_share_last_10
-    FROM (SELECT *, {_mean('p0', 'p1')} - {_mean('p2', 'p3', 'p4')} AS trend_gap FROM after_game)
+           ROUND(CASE WHEN (present_l10 >> 28) & 15 >= 5 THEN ftm_l10 / nullif(pts_with_ft_l10, 0) END, 4)
+               AS ft_points_share_last_10
+    FROM (SELECT *, {_mean('p0', 'p1')} - {_mean('p2', 'p3', 'p4')} AS trend_gap,
+                 stats_a_l10 & 65535 AS pts_l10, (stats_a_l10 >> 16) & 65535 AS reb_l10,
+                 (stats_a_l10 >> 32) & 65535 AS ast_l10, stats_a_l10 >> 48 AS fg3m_l10,
+                 stats_b_l10 & 65535 AS fg3a_l10, (stats_b_l10 >> 16) & 65535 AS pra_l10,
+                 (stats_b_l10 >> 32) & 65535 AS ftm_l10, stats_b_l10 >> 48 AS pts_with_ft_l10
+          FROM after_game)
 ),
 team_after_game AS (
     SELECT team_abbr, season, game_date,

@@ -22,17 +22,22 @@ WITH targets AS (
     FROM analytics.upcoming_player_game_context u
     WHERE u.game_date BETWEEN $start AND $end
 ),
-zone_games AS (
-    SELECT player_id, season, game_date,
-           count(*) OVER w AS zone_games,
-           sum(paint_attempts) OVER w AS paint_att, sum(paint_makes) OVER w AS paint_mk,
-           sum(mid_range_attempts) OVER w AS mid_att, sum(mid_range_makes) OVER w AS mid_mk,
-           sum(three_attempts_zone) OVER w AS three_att, sum(three_makes_zone) OVER w AS three_mk
-    FROM analytics.player_game_summary
-    WHERE game_date < $end AND season IN (SELECT DISTINCT season FROM targets)
-      AND player_id IN (SELECT player_id FROM targets)
-      AND has_shot_zones AND NOT is_dnp
-    WINDOW w AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
+zone_games AS (  -- the last 10 games with zones; their six counts as two sums of 16-bit fields (<= 600 each in
+                 -- 10 games; never NULL in a game with zones): two window aggregates instead of seven
+    SELECT player_id, season, game_date, zone_games,
+           (att & 65535)::HUGEINT AS paint_att, (mk & 65535)::HUGEINT AS paint_mk,
+           ((att >> 16) & 65535)::HUGEINT AS mid_att, ((mk >> 16) & 65535)::HUGEINT AS mid_mk,
+           (att >> 32)::HUGEINT AS three_att, (mk >> 32)::HUGEINT AS three_mk
+    FROM (
+        SELECT player_id, season, game_date, count(*) OVER w AS zone_games,
+               sum(paint_attempts + 65536 * mid_range_attempts + 4294967296 * three_attempts_zone) OVER w AS att,
+               sum(paint_makes + 65536 * mid_range_makes + 4294967296 * three_makes_zone) OVER w AS mk
+        FROM analytics.player_game_summary
+        WHERE game_date < $end AND season IN (SELECT DISTINCT season FROM targets)
+          AND player_id IN (SELECT player_id FROM targets)
+          AND has_shot_zones AND NOT is_dnp
+        WINDOW w AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
+    )
 ),
 joined AS (
     SELECT t.*, coalesce(z.zone_games, 0) AS games_in_sample,
