@@ -8,12 +8,24 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from courtside.ml.inputs import SAME_DATE_READS, create_inputs
-from courtside.ml.lgbm import lightgbm
 from courtside.ml.markets import MARKET_NAMES
 from courtside.ml.systems import HEURISTIC_SYSTEMS, System, decide_sql, ensemble
-from courtside.ml.training import WalkForward
+
+if TYPE_CHECKING:
+    from courtside.ml.training import WalkForward
+
+
+def lightgbm(batch) -> None:
+    # imported when a batch runs, not when the registry loads: numpy, pandas and LightGBM cost about a
+    # second of every command's start-up, and most commands never predict
+    from courtside.ml.lgbm import lightgbm as run
+
+    run(batch)
+
 
 SYSTEMS: tuple[System, ...] = (
     *HEURISTIC_SYSTEMS,
@@ -44,6 +56,8 @@ def predict(ctx, start, end):
     """The model's transform: an Arrow table with the rows of predictions.player_prop_predictions."""
     engine = engine_of(ctx)
     tag = uuid.uuid4().hex[:8]
+    from courtside.ml.training import WalkForward
+
     batch = Batch(engine, start, end, f"_cs_pin_{tag}", f"_cs_pout_{tag}")
     batch.trainer = WalkForward(engine)
     try:
@@ -73,13 +87,13 @@ READS = tuple(dict.fromkeys((*SAME_DATE_READS, "analytics.player_game_summary"))
 
 
 def _ml_code_version() -> str:
+    """A hash of the source of every ml/ module the transform runs (read as files: importing them
+    would load LightGBM)."""
     import hashlib
-    import inspect
 
-    from courtside.ml import baselines, feature_contract, inputs, lgbm, markets, model_frame, systems, training
-
-    blob = "".join(inspect.getsource(m) for m in (baselines, feature_contract, inputs, lgbm, markets, model_frame,
-                                                  systems, training))
+    here = Path(__file__).parent
+    blob = "".join((here / f"{m}.py").read_text() for m in ("baselines", "feature_contract", "inputs", "lgbm",
+                                                            "markets", "model_frame", "systems", "training"))
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

@@ -19,6 +19,7 @@ from functools import cached_property
 from typing import Callable, Literal
 
 from courtside.errors import ModelError
+from courtside.models.reads import tables_read
 
 WindowKind = Literal["same_date", "season_before", "days_before", "season_through", "all_before"]
 
@@ -265,22 +266,6 @@ class Registry:
 
     def children(self, name: str) -> list[str]:
         return [m.name for m in self if name in m.upstreams()]
-
-
-def tables_read(sql: str) -> set[str]:
-    """Schema-qualified tables a SELECT reads (CTE names excluded), via SQLGlot."""
-    import sqlglot
-    from sqlglot import exp
-
-    literal = sql.replace("$start", "DATE '2000-01-01'").replace("$end", "DATE '2000-01-01'")
-    tree = sqlglot.parse_one(literal, read="duckdb")
-    ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
-    out = set()
-    for t in tree.find_all(exp.Table):
-        if not t.db and t.name in ctes:
-            continue
-        out.add(f"{t.db}.{t.name}" if t.db else t.name)
-    return out
 
 
 def check_edges(model: Model) -> None:
