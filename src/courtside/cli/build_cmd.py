@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
         json_out: common.Json = False,
         wait: common.Wait = 0.0,
     ) -> None:
-        """Build one model for [start, end]; stops and names any missing upstream (table, dates)."""
+        """Build one model for every game date from --start to --end; stops and names any missing upstream (table, dates)."""
         from courtside.build import build as run_build
         from courtside.dates import parse_date
         from courtside.ledger import end_run, new_run_id, start_run
