@@ -8,8 +8,8 @@ import datetime as dt
 import numpy as np
 
 from courtside.ml.feature_contract import FEATURE_NAMES
-from courtside.ml.training import (ATTEMPT_DERIVED, FEATURE_SETS, RESIDUAL_BASE, RETRAIN_MONTHS, VEGAS,
-                                   window_end, window_ends)
+from courtside.ml.training import (ATTEMPT_DERIVED, FEATURE_SETS, NUM_ROUNDS, PARAMS, RESIDUAL_BASE,
+                                   RETRAIN_MONTHS, VEGAS, training_params, window_end, window_ends)
 
 
 def test_window_end_is_the_period_start_on_or_before_d():
@@ -30,3 +30,15 @@ def test_feature_sets():
     assert {f for f in full if f in FEATURE_NAMES} <= set(FEATURE_NAMES)
     # the residual base of each market is a model input wherever the model uses it
     assert all(base in full for base in RESIDUAL_BASE.values())
+
+
+def test_reduced_set_has_nothing_built_from_attempts():
+    # the extras built from FGA / FTA / 3PA or true shooting are attempt-derived like the store's
+    for f in FEATURE_SETS["reduced"]:
+        assert not f.startswith(("fga", "fta", "fg3a", "ts_", "shots_", "usage")), f
+
+
+def test_training_params_per_market():
+    params, rounds = training_params("points")
+    assert params["objective"] == "l1" and rounds != NUM_ROUNDS and params["learning_rate"] != PARAMS["learning_rate"]
+    assert training_params("threes") == (PARAMS, NUM_ROUNDS) == training_params("pra")
