@@ -42,3 +42,12 @@ def test_training_params_per_market():
     params, rounds = training_params("points")
     assert params["objective"] == "l1" and rounds != NUM_ROUNDS and params["learning_rate"] != PARAMS["learning_rate"]
     assert training_params("threes") == (PARAMS, NUM_ROUNDS) == training_params("pra")
+
+
+def test_a_first_game_of_a_season_builds_on_the_previous_season():
+    from courtside.ml.training import RESIDUAL_SHARE, residual_base
+
+    # three players: an EWMA; no EWMA yet but a previous season; neither (a rookie's first game)
+    frame = {"ewma_points": np.array([20.0, np.nan, np.nan]), "prev_season_points": np.array([18.0, 24.0, np.nan])}
+    base = residual_base(frame, "points", "full", np.arange(3))
+    assert list(base) == [RESIDUAL_SHARE * 20.0, RESIDUAL_SHARE * 24.0, 0.0]

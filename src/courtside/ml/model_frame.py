@@ -78,7 +78,9 @@ played AS (   -- every played game before the range's end (strictly before each 
     WHERE game_date < {hi_s} AND NOT coalesce(is_dnp, FALSE) AND coalesce(minutes, 0) > 0
 ),
 prev AS (     -- whole previous seasons: they ended before any D of the next season
-    SELECT player_id, season, avg(pts) AS points, avg(minutes) AS minutes, count(*) AS games,
+    -- minutes (4-decimal doubles) averaged as exact decimals: a parallel double sum's last bit varied
+    -- with the data around it, and LightGBM bins can split on it (the point-in-time test)
+    SELECT player_id, season, avg(pts) AS points, avg(minutes::DECIMAL(18, 4)) AS minutes, count(*) AS games,
            avg(pra) AS pra, avg(fg3m) AS threes
     FROM played GROUP BY player_id, season
 ),
@@ -206,9 +208,14 @@ base AS (
     GROUP BY game_date, player_id
 ),
 as_of AS (    -- the as-of joins on the narrow context rows (on the wide rows they sorted every feature column)
+    -- window sums over doubles differ in their last bits with the data a statement sees (other seasons,
+    -- later games); rounded to 6 decimals they are the same value for the same history
     SELECT c.game_date, c.player_id,
-           r.minutes_ewma, r.minutes_last_3, r.minutes_max_last_5, r.fga_ewma, r.fta_ewma, r.fg3a_ewma,
-           r.ts_season, r.points_ewma_long, r.points_ewma_short, r.points_last_1, r.minutes_last_1,
+           round(r.minutes_ewma, 6) AS minutes_ewma, round(r.minutes_last_3, 6) AS minutes_last_3,
+           r.minutes_max_last_5, round(r.fga_ewma, 6) AS fga_ewma, round(r.fta_ewma, 6) AS fta_ewma,
+           round(r.fg3a_ewma, 6) AS fg3a_ewma, round(r.ts_season, 6) AS ts_season,
+           round(r.points_ewma_long, 6) AS points_ewma_long, round(r.points_ewma_short, 6) AS points_ewma_short,
+           r.points_last_1, r.minutes_last_1,
            df.allowed_residual AS opp_allowed_residual, df.allowed_ratio AS opp_allowed_ratio,
            tf.scoring_residual AS team_scoring_residual
     FROM ctx c
