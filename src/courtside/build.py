@@ -140,13 +140,17 @@ def missing_upstream(engine, registry: Registry, model: Model, start: dt.date, e
         JOIN (SELECT unnest(?::DATE[]) AS game_date) c ON c.game_date >= e.lo
         WHERE NOT EXISTS (SELECT 1 FROM ledger.partitions p WHERE p.model = e.model AND p.game_date = c.game_date)
         ORDER BY 1, 2""", [[e.upstream for e in edges], lows, reach])
-    missing: dict[str, list] = {}
-    for e in edges:
-        for up, day in rows:
-            if up == e.upstream and _read_by_some(e.window, day, days, season_start):
-                if day not in missing.setdefault(up, []):
-                    missing[up].append(day)
-    return {k: v for k, v in missing.items() if v}
+    return _read_by_targets(((e, day) for e in edges for up, day in rows if up == e.upstream), days, season_start)
+
+
+def _read_by_targets(candidates, days: list[dt.date], season_start: dict) -> dict[str, list]:
+    """(upstream -> sorted dates) of the absent (edge, upstream date) candidates that some target's
+    window really reads: what missing_upstream() and a small batch's own check report."""
+    missing: dict[str, set] = {}
+    for e, day in candidates:
+        if _read_by_some(e.window, day, days, season_start):
+            missing.setdefault(e.upstream, set()).add(day)
+    return {k: sorted(v) for k, v in missing.items()}
 
 
 def upstream_fingerprint_sql(model: Model, dates_table: str) -> str:
@@ -255,8 +259,8 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
             # (the Python sums key rows by their date: a game_date column of another type, say a TIMESTAMP
             # from a Python model's frame, is compared by SQL's casts in _write_large)
             if small and dict(cols)["game_date"] == "DATE":
-                written = _write_small(tx, model, cols, source, targets, upstream, expected_by_day, expected_sql,
-                                       in_targets, run_id)
+                written = _write_small(engine, tx, model, cols, source, targets, upstream, expected_by_day,
+                                       expected_sql, in_targets, run_id)
             else:
                 written = _write_large(engine, tx, model, cols, source, days, rel, expected_sql, in_targets, run_id)
             rows = sum(r[1] for r in written)
@@ -304,7 +308,7 @@ def _read_before(tx, registry: Registry, model: Model, targets, calendar: list[d
     return upstream, expected
 
 
-def _write_small(tx, model: Model, cols, source: str, targets, upstream: dict[str, list], expected: dict | None,
+def _write_small(engine, tx, model: Model, cols, source: str, targets, upstream: dict[str, list], expected: dict | None,
                  expected_sql: str | None, in_targets: str, run_id: str) -> list[tuple]:
     """INSERT the batch and its ledger rows for a handful of target dates; the same ledger values as
     _write_large, with fewer statements: the INSERT returns each row's date, grain keys and fingerprint
@@ -312,7 +316,7 @@ def _write_small(tx, model: Model, cols, source: str, targets, upstream: dict[st
     upstream ledger rows (_read_before) each edge's window contains (Window.contains is Window.sql)."""
     days = [d for d, _ in targets]
     season_start = dict(targets)
-    fp = _fingerprint_expr(cols)
+    fp = engine.fingerprint_expr(model.table, alias=None, columns=cols)
     keys = ", ".join(f'"{k}"' for k in model.grain)
     returned = tx.execute(f"INSERT INTO {model.table} BY NAME {source} RETURNING game_date, {fp}"
                           + (f", {keys}" if keys else "")).fetchall()
@@ -358,24 +362,15 @@ def _missing(registry: Registry, model: Model, days: list[dt.date], season_start
              upstream: dict[str, list[tuple[dt.date, int]]]) -> dict[str, list]:
     """missing_upstream() over upstream ledger rows already read: the calendar dates inside each
     non-source edge's reach that have no ledger partition and that some target's window contains."""
-    missing: dict[str, list] = {}
+    candidates = []
     for e in model.edges:
         if registry[e.upstream].kind == "source":
             continue
         have = {u for u, _ in upstream[e.upstream]}
         lo = _lowest_read(e.window, days[0], min(season_start.values()))
-        for c in calendar[bisect.bisect_left(calendar, lo):bisect.bisect_right(calendar, days[-1])]:
-            if c not in have and _read_by_some(e.window, c, days, season_start):
-                if c not in missing.setdefault(e.upstream, []):
-                    missing[e.upstream].append(c)
-    return {k: sorted(v) for k, v in missing.items() if v}
-
-
-def _fingerprint_expr(cols: list[tuple[str, str]]) -> str:
-    """Engine.fingerprint_expr over unqualified columns (for RETURNING): the same per-row hash."""
-    return "hash(" + ", ".join(
-        f'round("{c}"::DOUBLE * 1e6)' if t in ("DOUBLE", "FLOAT", "REAL") or t.startswith("DECIMAL") else f'"{c}"'
-        for c, t in cols) + ")"
+        reach = calendar[bisect.bisect_left(calendar, lo):bisect.bisect_right(calendar, days[-1])]
+        candidates += [(e, c) for c in reach if c not in have]
+    return _read_by_targets(candidates, days, season_start)
 
 
 def _write_large(engine, tx, model: Model, cols, source: str, days: list[dt.date], rel: str,

@@ -114,18 +114,19 @@ class Engine:
         )
 
     # -- engine-specific primitives ------------------------------------------------------
-    def fingerprint_expr(self, relation: str, alias: str = "t", columns: list[tuple[str, str]] | None = None) -> str:
+    def fingerprint_expr(self, relation: str, alias: str | None = "t",
+                         columns: list[tuple[str, str]] | None = None) -> str:
         """An order-independent, deterministic per-row hash expression for a table or temp table.
 
         Doubles are rounded to 6 decimals first (as round(x * 1e6): the same grid as round(x, 6) at a
         quarter of its cost), so that the last bit of a parallel floating-point sum cannot change a
         fingerprint (invariant 7: determinism). `columns` ((name, type) pairs) saves a DESCRIBE when
-        the caller knows them.
+        the caller knows them. `alias=None` leaves the columns unqualified (e.g. for a RETURNING clause).
         """
         parts = []
         cols = columns if columns is not None else [(c, t) for c, t, *_ in self.fetchall(f"DESCRIBE {relation}")]
         for col, dtype in cols:
-            ref = f'{alias}."{col}"'
+            ref = f'{alias}."{col}"' if alias else f'"{col}"'
             if dtype in ("DOUBLE", "FLOAT", "REAL") or dtype.startswith("DECIMAL"):
                 parts.append(f"round({ref}::DOUBLE * 1e6)")
             else:
