@@ -92,7 +92,7 @@ this_season AS (
 ),
 running AS (  -- as of each played game, inclusive; the ASOF join below takes the last one before D
     SELECT player_id, season, game_date,
-           sum(minutes * pow({_R}, -idx)) OVER w / sum(pow({_R}, -idx)) OVER w AS minutes_ewma,
+           {_ewma('minutes', _R)} AS minutes_ewma,
            avg(minutes) OVER (PARTITION BY player_id, season ORDER BY game_date ROWS 2 PRECEDING) AS minutes_last_3,
            max(minutes) OVER (PARTITION BY player_id, season ORDER BY game_date ROWS 4 PRECEDING)
                AS minutes_max_last_5,
