@@ -27,7 +27,27 @@ means of 4-decimal values (minutes, usage L10, team pace and rating) are avg() o
 the same reason (avg, not sum / count: avg of decimals rounds its quotient its own way).
 """
 
+from courtside.models.bits import field, packed
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
+
+
+# the eight counting stats packed in two BIGINTs (16-bit fields), their L10 sums named <stat>_l10 below
+_STATS_A = ("pts", "reb", "ast", "fg3m_ok")
+_STATS_B = ("fg3a", "pra_full", "ftm", "pts_with_ft")
+_L10_NAMES = {"fg3m_ok": "fg3m", "pra_full": "pra"}
+# the columns whose non-NULL rows in the L10 frame are counted, 4 bits each (a frame has at most 10 rows)
+_PRESENT = ("pts", "reb", "ast", "fg3m_ok", "fg3a", "pra_full", "usage_ok", "ftm")
+
+
+def _present(col: str) -> str:
+    """How many of the last 10 games have `col`."""
+    return field("present_l10", _PRESENT.index(col), 4)
+
+
+def _sums(packed_l10: str, stats: tuple[str, ...]) -> str:
+    """The L10 sums of the stats packed in one windowed sum, as <stat>_l10 columns."""
+    return ", ".join(f"{field(packed_l10, i, top=i == len(stats) - 1)} AS {_L10_NAMES.get(c, c)}_l10"
+                     for i, c in enumerate(stats))
 
 
 def _mean(*xs: str) -> str:
@@ -85,10 +105,8 @@ packed AS (  -- eight counting stats as two BIGINTs of 16-bit fields, so that tw
              -- sums (the stats are non-negative, the loader rejects negatives, and far below 6553 a game; a
              -- NULL adds 0 to its sum, and its count below says how many games had it)
     SELECT *,
-           coalesce(pts, 0) + 65536 * coalesce(reb, 0) + 4294967296 * coalesce(ast, 0)
-               + 281474976710656 * coalesce(fg3m_ok, 0) AS stats_a,
-           coalesce(fg3a, 0) + 65536 * coalesce(pra_full, 0) + 4294967296 * coalesce(ftm, 0)
-               + 281474976710656 * coalesce(pts_with_ft, 0) AS stats_b
+           {packed([f"coalesce({c}, 0)" for c in _STATS_A])} AS stats_a,
+           {packed([f"coalesce({c}, 0)" for c in _STATS_B])} AS stats_b
     FROM played
 ),
 after_game AS (  -- the player's state after each played game: L3/L5/L10 and season to date
@@ -101,10 +119,7 @@ after_game AS (  -- the player's state after each played game: L3/L5/L10 and sea
            pts AS p0, lag(pts, 1) OVER g AS p1, lag(pts, 2) OVER g AS p2, lag(pts, 3) OVER g AS p3, lag(pts, 4) OVER g AS p4,
            -- how many L10 rows have each value, 4 bits per column (a frame has at most 10 rows): one window
            -- aggregate instead of one count per column
-           sum((pts IS NOT NULL)::BIGINT + 16 * (reb IS NOT NULL)::BIGINT + 256 * (ast IS NOT NULL)::BIGINT
-               + 4096 * (fg3m_ok IS NOT NULL)::BIGINT + 65536 * (fg3a IS NOT NULL)::BIGINT
-               + 1048576 * (pra_full IS NOT NULL)::BIGINT + 16777216 * (usage_ok IS NOT NULL)::BIGINT
-               + 268435456 * (ftm IS NOT NULL)::BIGINT) OVER l10 AS present_l10,
+           sum({packed([f"({c} IS NOT NULL)::BIGINT" for c in _PRESENT], 4)}) OVER l10 AS present_l10,
            sum(stats_a) OVER l10 AS stats_a_l10, sum(stats_b) OVER l10 AS stats_b_l10,
            stddev_samp(pts) OVER l10 AS points_std_last_10,
            regr_slope(pts, game_index) OVER l10 AS points_slope_last_10,
@@ -122,7 +137,7 @@ state AS (  -- the output columns of each state, rounded here: one row per playe
            least(game_index, 10) AS games_in_last_10,
            ROUND({_mean('p0', 'p1', 'p2')}, 4) AS points_avg_last_3,
            ROUND({_mean('p0', 'p1', 'p2', 'p3', 'p4')}, 4) AS points_avg_last_5,
-           ROUND(pts_l10 / (present_l10 & 15), 4) AS points_avg_last_10,
+           ROUND(pts_l10 / ({_present('pts')}), 4) AS points_avg_last_10,
            ROUND(points_avg_season, 4) AS points_avg_season,
            ROUND(points_std_last_10, 4) AS points_std_last_10,
            ROUND(CASE WHEN game_index >= 5 THEN points_slope_last_10 END, 4) AS points_slope_last_10,
@@ -134,28 +149,25 @@ state AS (  -- the output columns of each state, rounded here: one row per playe
            ROUND(minutes_avg_last_10, 4) AS minutes_avg_last_10,
            ROUND(minutes_avg_season, 4) AS minutes_avg_season,
            ROUND(pts_l10 / nullif(minutes_l10, 0), 4) AS ppm_avg_last_10,
-           ROUND(CASE WHEN (present_l10 >> 24) & 15 > 0 THEN usage_rate_last_10 END, 4) AS usage_rate_last_10,
-           (present_l10 >> 24) & 15 AS usage_games_last_10,
+           ROUND(CASE WHEN {_present('usage_ok')} > 0 THEN usage_rate_last_10 END, 4) AS usage_rate_last_10,
+           {_present('usage_ok')} AS usage_games_last_10,
            -- exact mean in ten-thousandths, rounded half away from zero once: the value ROUND(.., 4) means
            (sign(usage_sum_season) * ((2 * abs(usage_sum_season * 10000)::HUGEINT + usage_games_season)
                                       // (2 * usage_games_season)) / 10000.0)::DOUBLE AS usage_rate_season,
            ROUND(ts_pct_last_10, 4) AS ts_pct_last_10,
-           ROUND(reb_l10 / nullif((present_l10 >> 4) & 15, 0), 4) AS reb_avg_last_10,
-           ROUND(ast_l10 / nullif((present_l10 >> 8) & 15, 0), 4) AS ast_avg_last_10,
-           ROUND(fg3m_l10 / nullif((present_l10 >> 12) & 15, 0), 4) AS fg3m_avg_last_10,
-           ROUND(fg3a_l10 / nullif((present_l10 >> 16) & 15, 0), 4) AS fg3a_avg_last_10,
-           (present_l10 >> 12) & 15 AS fg3_games_last_10,
-           ROUND(pra_l10 / nullif((present_l10 >> 20) & 15, 0), 4) AS pra_avg_last_10,
+           ROUND(reb_l10 / nullif({_present('reb')}, 0), 4) AS reb_avg_last_10,
+           ROUND(ast_l10 / nullif({_present('ast')}, 0), 4) AS ast_avg_last_10,
+           ROUND(fg3m_l10 / nullif({_present('fg3m_ok')}, 0), 4) AS fg3m_avg_last_10,
+           ROUND(fg3a_l10 / nullif({_present('fg3a')}, 0), 4) AS fg3a_avg_last_10,
+           {_present('fg3m_ok')} AS fg3_games_last_10,
+           ROUND(pra_l10 / nullif({_present('pra_full')}, 0), 4) AS pra_avg_last_10,
            ROUND(reb_avg_season, 4) AS reb_avg_season,
            ROUND(ast_avg_season, 4) AS ast_avg_season,
            ROUND(fg3m_avg_season, 4) AS fg3m_avg_season,
-           ROUND(CASE WHEN (present_l10 >> 28) & 15 >= 5 THEN ftm_l10 / nullif(pts_with_ft_l10, 0) END, 4)
+           ROUND(CASE WHEN {_present('ftm')} >= 5 THEN ftm_l10 / nullif(pts_with_ft_l10, 0) END, 4)
                AS ft_points_share_last_10
     FROM (SELECT *, {_mean('p0', 'p1')} - {_mean('p2', 'p3', 'p4')} AS trend_gap,
-                 stats_a_l10 & 65535 AS pts_l10, (stats_a_l10 >> 16) & 65535 AS reb_l10,
-                 (stats_a_l10 >> 32) & 65535 AS ast_l10, stats_a_l10 >> 48 AS fg3m_l10,
-                 stats_b_l10 & 65535 AS fg3a_l10, (stats_b_l10 >> 16) & 65535 AS pra_l10,
-                 (stats_b_l10 >> 32) & 65535 AS ftm_l10, stats_b_l10 >> 48 AS pts_with_ft_l10
+                 {_sums('stats_a_l10', _STATS_A)}, {_sums('stats_b_l10', _STATS_B)}
           FROM after_game)
 ),
 team_after_game AS (

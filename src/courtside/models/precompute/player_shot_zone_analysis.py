@@ -14,9 +14,10 @@ Primary zone: paint if paint rate >= 40, else three if three rate >= 40, else mi
 else balanced (the original's code thresholds; its `perimeter` is called `three` here).
 """
 
+from courtside.models.bits import field, packed
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
 
-SQL = """
+SQL = f"""
 WITH targets AS (
     SELECT u.game_date, u.season, u.player_id, u.team_abbr, u.opponent_abbr
     FROM analytics.upcoming_player_game_context u
@@ -25,13 +26,13 @@ WITH targets AS (
 zone_games AS (  -- the last 10 games with zones; their six counts as two sums of 16-bit fields (<= 600 each in
                  -- 10 games; never NULL in a game with zones): two window aggregates instead of seven
     SELECT player_id, season, game_date, zone_games,
-           (att & 65535)::HUGEINT AS paint_att, (mk & 65535)::HUGEINT AS paint_mk,
-           ((att >> 16) & 65535)::HUGEINT AS mid_att, ((mk >> 16) & 65535)::HUGEINT AS mid_mk,
-           (att >> 32)::HUGEINT AS three_att, (mk >> 32)::HUGEINT AS three_mk
+           ({field('att', 0)})::HUGEINT AS paint_att, ({field('mk', 0)})::HUGEINT AS paint_mk,
+           ({field('att', 1)})::HUGEINT AS mid_att, ({field('mk', 1)})::HUGEINT AS mid_mk,
+           ({field('att', 2, top=True)})::HUGEINT AS three_att, ({field('mk', 2, top=True)})::HUGEINT AS three_mk
     FROM (
         SELECT player_id, season, game_date, count(*) OVER w AS zone_games,
-               sum(paint_attempts + 65536 * mid_range_attempts + 4294967296 * three_attempts_zone) OVER w AS att,
-               sum(paint_makes + 65536 * mid_range_makes + 4294967296 * three_makes_zone) OVER w AS mk
+               sum({packed(['paint_attempts', 'mid_range_attempts', 'three_attempts_zone'])}) OVER w AS att,
+               sum({packed(['paint_makes', 'mid_range_makes', 'three_makes_zone'])}) OVER w AS mk
         FROM analytics.player_game_summary
         WHERE game_date < $end AND season IN (SELECT DISTINCT season FROM targets)
           AND player_id IN (SELECT player_id FROM targets)
