@@ -234,6 +234,10 @@ def test_saved_plan_roundtrip_and_refused_after_coverage_change(engine, tmp_path
     path.write_text(plan.to_json())
     loaded = Plan.from_json(path.read_text())
     assert loaded == plan and loaded.hash == plan.hash
+    # the fast to_dict is exactly dataclasses.asdict (a field added to Batch or Action must reach plan files)
+    assert plan.batches and plan.actions and plan.to_dict() == dataclasses.asdict(plan)
+    other = make_plan(engine, reg, T.COMP, Scope(seasons=("2023-24",)), force=True)
+    assert other.hash != plan.hash
     check_plan_current(engine, reg, loaded)  # nothing changed: accepted
     execute(engine, reg, make_plan(engine, reg, T.PG, Scope(start=dt.date(2023, 10, 20), end=dt.date(2023, 10, 22))))
     with pytest.raises(PlanError, match="coverage changed|coverage is now"):

@@ -63,9 +63,7 @@ def _show_plan(con, plan) -> None:
 
 
 def _plan_json(plan) -> dict:
-    import dataclasses
-
-    return {**dataclasses.asdict(plan), "hash": plan.hash, "n_partitions": plan.n_partitions}
+    return {**plan.to_dict(), "hash": plan.hash, "n_partitions": plan.n_partitions}
 
 
 def register(app: typer.Typer) -> None:

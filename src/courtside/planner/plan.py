@@ -17,10 +17,11 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from courtside.build import uses_dates
 from courtside.dates import contiguous_runs
@@ -103,8 +104,17 @@ class Plan:
             out.setdefault(a.model, Counter())[a.reason.code] += 1
         return {m: dict(c) for m, c in out.items()}
 
+    def to_dict(self) -> dict:
+        """dataclasses.asdict(self), without its deep copy of every value: a season-long plan has tens
+        of thousands of actions, and asdict cost seconds of a one-minute backfill."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["batches"] = tuple(dict(vars(b)) for b in self.batches)
+        out["actions"] = tuple({"model": a.model, "game_date": a.game_date, "status": a.status,
+                                "reason": {"code": a.reason.code, "detail": a.reason.detail}} for a in self.actions)
+        return out
+
     def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), default=_json_default, indent=1)
+        return json.dumps(self.to_dict(), default=_json_default, indent=1)
 
     @classmethod
     def from_json(cls, text: str) -> "Plan":
@@ -121,9 +131,11 @@ class Plan:
         except (KeyError, TypeError) as exc:
             raise PlanError(f"not a courtside plan file: {exc}") from None
 
-    @property
+    @functools.cached_property
     def hash(self) -> str:
-        return hashlib.sha256(self.to_json().encode()).hexdigest()[:16]
+        # compact JSON: the C encoder (json.dumps only uses it without indent), computed once per plan
+        text = json.dumps(self.to_dict(), default=_json_default, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def scope_to_dict(scope: Scope) -> dict:
