@@ -78,14 +78,17 @@ def game_dates(engine, start: dt.date, end: dt.date) -> list[dt.date]:
         "SELECT game_date FROM raw.game_dates WHERE game_date BETWEEN ? AND ? ORDER BY 1", [start, end])]
 
 
-def _calendar(engine, end: dt.date) -> list[tuple[dt.date, dt.date]]:
-    """(game_date, season_start) of every game date up to `end`: the one read of the calendar view."""
+def read_calendar(engine, end: dt.date | None = None) -> list[tuple[dt.date, dt.date]]:
+    """(game_date, season_start) of every game date (up to `end`): the one read of the calendar view, which
+    build() takes as `calendar` when a caller (the executor, once per run) already has it."""
+    if end is None:
+        return engine.fetchall("SELECT game_date, season_start FROM raw.game_dates ORDER BY 1")
     return engine.fetchall("SELECT game_date, season_start FROM raw.game_dates WHERE game_date <= ? ORDER BY 1", [end])
 
 
 def _targets(engine, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
     """(game_date, season_start) of every game date in [start, end]."""
-    return [t for t in _calendar(engine, end) if t[0] >= start]
+    return [t for t in read_calendar(engine, end) if t[0] >= start]
 
 
 def targets_relation(targets: list[tuple[dt.date, dt.date]]) -> str:
@@ -124,7 +127,7 @@ def missing_upstream(engine, registry: Registry, model: Model, start: dt.date, e
     public data (no shots for 2021-22, no props on most dates), handled by NULLs and flags.
     """
     if targets is None or calendar is None:
-        cal = _calendar(engine, end)
+        cal = read_calendar(engine, end)
         targets = [t for t in cal if t[0] >= start] if targets is None else targets
         calendar = [d for d, _ in cal]
     edges = [e for e in model.edges if registry[e.upstream].kind != "source"]
@@ -195,7 +198,7 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
     if model.kind == "source":
         raise ModelError(f"`{model.name}` is a source table; load it with `courtside data load`")
     t0 = time.perf_counter()
-    cal = _calendar(engine, end) if calendar is None else [t for t in calendar if t[0] <= end]
+    cal = read_calendar(engine, end) if calendar is None else [t for t in calendar if t[0] <= end]
     targets = [t for t in cal if t[0] >= start]
     sql_dates = None
     if dates is not None:

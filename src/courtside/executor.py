@@ -18,7 +18,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from courtside.build import build, uses_dates
+from courtside.build import build, read_calendar, uses_dates
 from courtside.console import Console, NullConsole
 from courtside.errors import LeaseHeld
 from courtside.ledger import end_run, new_run_id, record_batch, record_batches, start_run
@@ -219,7 +219,7 @@ def _calendar(engine) -> list:
     warehouse); execute() clears it at the start of every run."""
     cal = engine.__dict__.get("_cs_run_calendar")
     if cal is None:
-        cal = engine.fetchall("SELECT game_date, season_start FROM raw.game_dates ORDER BY 1")
+        cal = read_calendar(engine)
         engine.__dict__["_cs_run_calendar"] = cal
     return cal
 
