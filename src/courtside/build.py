@@ -442,6 +442,12 @@ def _check_grain(tx, model: Model, in_targets: str) -> None:
     if not model.grain:
         return
     keys = ", ".join(f'"{k}"' for k in model.grain)
+    # Grouped on one 64-bit hash of the keys first: cheaper than on the keys (strings among them; 3.5M
+    # prediction rows: 0.7-1.0 -> 0.5-0.6 s). Equal keys hash equal, so no duplicate is missed; a hit is confirmed
+    # on the keys themselves (a hash collision is not a duplicate).
+    if not tx.execute(f"SELECT 1 FROM {model.table} WHERE {in_targets} GROUP BY hash({keys}) "
+                      f"HAVING count(*) > 1 LIMIT 1").fetchone():
+        return
     dup = tx.execute(f"SELECT {keys}, count(*) FROM {model.table} WHERE {in_targets} "
                      f"GROUP BY ALL HAVING count(*) > 1 LIMIT 1").fetchone()
     if dup:
