@@ -219,3 +219,20 @@ def test_short_batches_match_the_full_build(project):
             after = project.engine.fetch_df(sql, [start, end])
             assert len(before) > 0, (name, start)
             pd.testing.assert_frame_equal(before, after, obj=f"{name} {start}..{end}")
+
+
+def test_games_played_season_counts_every_earlier_appearance_of_the_season(project):
+    """games_played_season on every row (season openers and playoffs included) is the number of his
+    appearances (minutes > 0) of D's season strictly before D, counted here by another route: running
+    counts per (player, season) found by an ASOF join, against the model's one frame over all his games."""
+    checked, bad = project.engine.fetchone(f"""
+        WITH apps AS (
+            SELECT player_id, season, game_date,
+                   count(*) OVER (PARTITION BY player_id, season ORDER BY game_date) AS n
+            FROM raw.player_boxscores WHERE NOT dnp AND minutes > 0)
+        SELECT count(*), count(*) FILTER (WHERE u.games_played_season <> coalesce(a.n, 0))
+        FROM {PLAYER} u
+        ASOF LEFT JOIN apps a ON a.player_id = u.player_id AND a.season = u.season AND a.game_date < u.game_date""")
+    total = project.engine.scalar(f"SELECT count(*) FROM {PLAYER} WHERE is_playoffs")
+    assert checked > 200_000 and total > 0
+    assert bad == 0

@@ -14,12 +14,14 @@ Everything else reads games strictly before D: the player's own appearances (res
 games) and the raw team boxes (pace and the opponent's defensive rating over the last 10 games of
 the season). D's box scores are never read; D's closing line is a pre-game price.
 
-Cost: one sort of the appearances per player carries everything a target needs (next appearance,
-the days played in the 16 days up to it, their minutes, season games), so the 7/14-day loads are bit
-counts instead of range joins; per-team context is joined before players are expanded; and only the
-appearances the range reaches are sorted (a single-date batch sorts ~3 weeks and counts the rest of
-its season by a plain aggregate).
-Assumes one appearance per player and date (true of box scores: a player plays one game a day).
+Cost: one sort of the appearances per player (one WINDOW operator: every window below shares its
+partition and order) carries everything a target needs (next appearance, the days played in the 16
+days up to it, their minutes, season games), so the 7/14-day loads are bit counts instead of range
+joins; per-team context is joined before players are expanded; and only the appearances the range
+reaches are sorted (a single-date batch sorts ~3 weeks and counts the rest of its season by a plain
+aggregate). Only the columns the output needs go through that sort (it is most of the cost).
+Assumes one appearance per player and date (true of box scores: a player plays one game a day), and
+that a box score's season is the calendar's season of its date (as the schedule and loaders derive it).
 """
 
 from courtside.models.analytics._fragments import pace, possessions
@@ -39,11 +41,14 @@ team_targets AS (  -- a malformed row naming one team twice describes nobody: th
 # The team's game sequence (dates with appearances: not DNP, minutes > 0, from the history floor up to the
 # last target date) and, per team on D, the number of its last game before D. Only these ~15k (team, date)
 # pairs are numbered over the whole history; the per-player work below is cut to the dates the range needs.
+# first_day (the date's season start, as a day number) bounds the season count in `apps`.
 ROSTER_WINDOW = """
 team_game_seq AS MATERIALIZED (
-    SELECT team_abbr, game_date, row_number() OVER (PARTITION BY team_abbr ORDER BY game_date) AS n
+    SELECT g.team_abbr, g.game_date, c.season_start - DATE '1970-01-01' AS first_day,
+           row_number() OVER (PARTITION BY g.team_abbr ORDER BY g.game_date) AS n
     FROM (SELECT DISTINCT team_abbr, game_date FROM raw.player_boxscores
-          WHERE NOT dnp AND minutes > 0 AND game_date >= (SELECT d0 FROM history_floor) AND game_date < $end)
+          WHERE NOT dnp AND minutes > 0 AND game_date >= (SELECT d0 FROM history_floor) AND game_date < $end) g
+    LEFT JOIN calendar c ON c.game_date = g.game_date
 ),
 roster_window AS MATERIALIZED (  -- n of each team's last game strictly before D
     SELECT tt.*, lg.n AS last_n
@@ -115,21 +120,25 @@ season_base AS (  -- his games of a target season before `lo`, so that the per-p
     GROUP BY ALL
 ),
 apps AS (  -- appearances the range needs, with the player's next one and his last 16 days
-    SELECT b.player_id, b.player_lookup, b.player_name, b.team_abbr, b.game_date, b.day, b.season,
-           s.n AS team_game_n,
-           lead(b.game_date) OVER by_player AS next_appearance,
-           lead(s.n) OVER by_player AS next_n, lead(b.team_abbr) OVER by_player AS next_team,
+    SELECT b.player_id, b.player_lookup, b.player_name, b.team_abbr, b.game_date, b.day, b.season, s.n AS team_game_n,
+           -- his next appearance: date, team game number, team (one LEAD of a struct costs what one LEAD does)
+           lead({{'d': b.game_date, 'n': s.n, 't': b.team_abbr}}) OVER by_player AS nxt,
            -- the days he played in [day - 15, day] as bits of a 32-day ring, each set twice so that one shift
            -- by (2^20 - day) % 32 gives "bit j = played j days before" (one appearance per player and day)
            bit_or((1::UBIGINT << ((1048576 - b.day) % 32)::INTEGER)
                   | (1::UBIGINT << (32 + (1048576 - b.day) % 32)::INTEGER)) OVER last16 AS played_ring,
            list(b.minutes) OVER last16 AS recent_minutes,  -- oldest first, this game last
-           coalesce(sb.n, 0) + count(*) OVER (PARTITION BY b.player_id, b.season ORDER BY b.day) AS season_games_through
-    FROM (SELECT *, game_date - DATE '1970-01-01' AS day FROM raw.player_boxscores) b
+           -- his games this season through this one: the frame reaches back to the season's first day, so the
+           -- count shares the sort above (a PARTITION BY player, season would sort everything a second time)
+           coalesce(sb.n, 0) + count(*) OVER (by_player RANGE BETWEEN b.day - s.first_day PRECEDING AND CURRENT ROW)
+               AS season_games_through
+    FROM (SELECT player_id, player_lookup, player_name, team_abbr, game_date, season, minutes,
+                 game_date - DATE '1970-01-01' AS day
+          FROM raw.player_boxscores
+          WHERE NOT dnp AND minutes > 0 AND game_date < $end
+            AND game_date >= (SELECT d0 FROM history_floor) AND game_date >= (SELECT lo FROM reach)) b
     JOIN team_game_seq s ON s.team_abbr = b.team_abbr AND s.game_date = b.game_date
     LEFT JOIN season_base sb ON sb.player_id = b.player_id AND sb.season = b.season
-    WHERE NOT b.dnp AND b.minutes > 0 AND b.game_date < $end
-      AND b.game_date >= (SELECT d0 FROM history_floor) AND b.game_date >= (SELECT lo FROM reach)
     WINDOW by_player AS (PARTITION BY b.player_id ORDER BY b.day),
            last16 AS (by_player RANGE BETWEEN 15 PRECEDING AND CURRENT ROW)
 ),
@@ -143,11 +152,11 @@ upcoming AS (
            (a.played_ring >> ((1048576 - a.day) % 32)::INTEGER) & 65535 AS played,
            -- days before D in the strict windows [D-7, D) and [D-14, D), counted back from his last appearance
            t.game_date - a.game_date AS delta
-    FROM (SELECT *, unnest(range(CASE WHEN next_team = team_abbr THEN least(10, next_n - team_game_n)
+    FROM (SELECT *, unnest(range(CASE WHEN nxt.t = team_abbr THEN least(10, nxt.n - team_game_n)
                                       ELSE 10 END)) AS ahead
           FROM apps) a
     JOIN targets t ON t.team_abbr = a.team_abbr AND t.last_n = a.team_game_n + a.ahead
-    WHERE a.next_appearance IS NULL OR a.next_appearance >= t.game_date
+    WHERE a.nxt IS NULL OR a.nxt.d >= t.game_date
 ),
 loads AS (  -- bit j of `played` is the day last_appearance - j; D-7 <= it < D means j <= 7 - delta
     SELECT *, bit_count(played & ((1::UBIGINT << greatest(8 - delta, 0)::INTEGER) - 1)) AS n7,
