@@ -272,3 +272,54 @@ def test_point_in_time_one_date(project, loaded_copy, data_dir):
         assert len(full) > 0
         pd.testing.assert_frame_equal(full, cut, check_dtype=False, obj=name)
     p.close()
+
+
+def test_daily_cache_means_are_avg_over_each_window(project):
+    """The daily cache reads its means off bit-packed sums (one window function per frame); every one is the
+    value ROUND(avg(..), 4) over the player's (or team's) own games gives, written out plainly here for every
+    row built: the played games of the season before D, the last 5 / 10 of them, exact 4-decimal minutes and
+    usage, the team's last 10 games."""
+    e = project.engine
+    played = "NOT b.is_dnp AND (coalesce(b.minutes, 0) > 0 OR coalesce(b.pts, 0) > 0)"
+    mismatches = e.fetchall(f"""
+        WITH t AS (SELECT * FROM precompute.player_daily_cache),
+        g AS (SELECT t.game_date AS d, t.player_id, b.pts, b.reb, b.minutes::DECIMAL(18, 4) AS minutes,
+                     CASE WHEN b.has_attempts THEN b.usage_rate::DECIMAL(18, 4) END AS usage,
+                     row_number() OVER (PARTITION BY t.game_date, t.player_id ORDER BY b.game_date DESC) AS k
+              FROM t JOIN analytics.player_game_summary b
+                ON b.player_id = t.player_id AND b.season = t.season AND b.game_date < t.game_date AND {played}),
+        mine AS (SELECT d, player_id, count(*) AS games,
+                        ROUND(avg(pts) FILTER (WHERE k <= 5), 4) AS points_avg_last_5,
+                        ROUND(avg(pts), 4) AS points_avg_season,
+                        ROUND(avg(reb) FILTER (WHERE k <= 10), 4) AS reb_avg_last_10,
+                        ROUND(avg(minutes) FILTER (WHERE k <= 10), 4) AS minutes_avg_last_10,
+                        ROUND(avg(minutes), 4) AS minutes_avg_season,
+                        ROUND(avg(usage) FILTER (WHERE k <= 10), 4) AS usage_rate_last_10,
+                        ROUND(sum(pts) FILTER (WHERE k <= 10) / sum(minutes) FILTER (WHERE k <= 10), 4)
+                            AS ppm_avg_last_10
+                 FROM g GROUP BY 1, 2),
+        tg AS (SELECT t.game_date AS d, t.team_abbr, o.pace::DECIMAL(18, 4) AS pace,
+                      o.offensive_rating::DECIMAL(18, 4) AS rating,
+                      row_number() OVER (PARTITION BY t.game_date, t.team_abbr ORDER BY o.game_date DESC) AS k
+               FROM (SELECT DISTINCT game_date, season, team_abbr FROM t) t
+               JOIN analytics.team_offense_game_summary o
+                 ON o.team_abbr = t.team_abbr AND o.season = t.season AND o.game_date < t.game_date),
+        team AS (SELECT d, team_abbr, ROUND(avg(pace), 4) AS team_pace_last_10,
+                        ROUND(avg(rating), 4) AS team_off_rating_last_10
+                 FROM tg WHERE k <= 10 GROUP BY 1, 2)
+        SELECT t.game_date, t.player_id FROM t
+        LEFT JOIN mine m ON m.d = t.game_date AND m.player_id = t.player_id
+        LEFT JOIN team ON team.d = t.game_date AND team.team_abbr = t.team_abbr
+        WHERE coalesce(m.games, 0) IS DISTINCT FROM t.games_played_season
+           OR m.points_avg_last_5 IS DISTINCT FROM t.points_avg_last_5
+           OR m.points_avg_season IS DISTINCT FROM t.points_avg_season
+           OR m.reb_avg_last_10 IS DISTINCT FROM t.reb_avg_last_10
+           OR m.minutes_avg_last_10 IS DISTINCT FROM t.minutes_avg_last_10
+           OR m.minutes_avg_season IS DISTINCT FROM t.minutes_avg_season
+           OR m.usage_rate_last_10 IS DISTINCT FROM t.usage_rate_last_10
+           OR m.ppm_avg_last_10 IS DISTINCT FROM t.ppm_avg_last_10
+           OR team.team_pace_last_10 IS DISTINCT FROM t.team_pace_last_10
+           OR team.team_off_rating_last_10 IS DISTINCT FROM t.team_off_rating_last_10
+        LIMIT 5""")
+    assert e.scalar("SELECT count(*) FROM precompute.player_daily_cache WHERE games_played_season >= 10") > 10_000
+    assert not mismatches, mismatches

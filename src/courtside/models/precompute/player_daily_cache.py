@@ -11,50 +11,96 @@ Original section 5.4, fixed on purpose:
   averaged over the games of the window that have them (`usage_games_last_10`, `fg3_games_last_10` say
   how many) and are NULL when none has them — never filled in.
 
-Method: one window over the box-score rows (DNP included) numbers the played games and gives the DNP rate;
-a second over the played games gives the player's state *after* each (L3/L5/L10, season to date). One
-as-of join on his box-score rows gives, per (D, player), the number of games he played before D; the state
-after that game is then joined by equality. Team pace and offensive rating come from the team's games, as
-of each (D, team) of the targets (the player's team on D).
-Cost: a window aggregate costs ~30 ms of CPU per column over all seasons, so the L10 means of integer
-columns are sums divided by their counts (avg of integers is exactly that), the eight L10 sums come from
-two sums of bit-packed values and all the counts from one, L3/L5 and the trend read lag() values (several
-times cheaper than small-frame aggregates), and rounding happens once per played game (the state), not
-once per target row.
-usage_rate_season is the exact mean of the 4-decimal per-game usage rates, rounded once: a double
-running mean could land either side of a rounding boundary depending on the range built. The other
-means of 4-decimal values (minutes, usage L10, team pace and rating) are avg() over exact decimals for
-the same reason (avg, not sum / count: avg of decimals rounds its quotient its own way).
+Method: one window over the box-score rows (DNP included) numbers the played games and counts the DNP rows
+among the last 10; one as-of join on those rows gives each (D, player) his last row before D, hence the
+number of games he played before D. A second window over the played games gives the player's state *after*
+each (L3/L5/L10, season to date); the state after game n_played is then joined by equality. Only states
+a target of the batch may read are rounded: none whose next game is before $start (a one-date batch
+rounds each player's last state, ~200 of ~6,500). Team pace and offensive rating come from the team's
+games, as of each (D, team) of the targets (the player's team on D).
+Cost: DuckDB pays per window function (~3 ms each on a one-date batch, 30-50 ms of CPU over all seasons,
+whatever the frame), and a one-date batch also pays ~0.1 ms per operator to plan. So every sum and count
+over a frame comes from one sum of bit-packed HUGEINTs (`_SEASON`, `_L10_SUMS`, `_L10_COUNTS`, `_TEAM_L10`:
+a field per value, wide enough for its frame), and the last five games' points from one sum in which game i
+puts its points in field i mod 5 (four lag() calls were four window functions): 11 window functions in all
+(lead() included) instead of 27. Means are those sums over those counts, and are the very doubles avg() gave:
+- of integers: avg() is the long-double quotient rounded to a double, the same double as sum / count for
+  counts below 1024 (their odd part is below 2**10: the quotient has no run of ten equal bits, which is
+  where rounding twice can differ from rounding once);
+- of 4-decimal values (minutes, usage rates, team pace and rating, exact decimals so that no mean depends
+  on the summation order): avg() divides the sum by count * 10**4 in long double, which can differ from
+  sum / (count * 10**4) in the last bit, but not after ROUND(.., 4): a mean exactly halfway between two
+  ten-thousandths has denominator 2 * 10**4 (odd part 625: no double rounding), and any other mean is at
+  least 1 / (2 count) ten-thousandths from halfway, far more than a bit. ROUND itself stays ROUND (DuckDB's
+  does not round like round(x * 10000) / 10000). minutes_avg_season keeps avg(): the season HUGEINT is full.
+usage_rate_season is the exact mean of the 4-decimal per-game usage rates, rounded once (half away from
+zero, as ROUND): a double running mean could land either side of a rounding boundary depending on the range
+built. The L10 sums of decimals that are not means (minutes, fga + 0.44 fta) are summed as integers and
+turned back into the DECIMAL(38, k) a sum of the decimals gives, so the quotients that read them are unchanged.
 """
 
-from courtside.models.bits import field, packed
+from courtside.models.bits import hugeint_field, packed_hugeint
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
 
+# Bit-packed sums (models/bits.py layouts): (name, width) fields from bit 0 up, each a non-negative integer (the
+# loader rejects negative stats) whose sum over the frame must stay below 2**width, or it would spill into the
+# next field; the top field has no next one (overflowing the HUGEINT is an error). The widths leave room for
+# many times any real game; the only bound enforced upstream is usage <= 100 (player_game_summary).
+# Season to date (a player's season has < 130 games: 82, the play-in and 28 playoff games, a few more after a
+# trade): the four counting stats (< 32,768: 250 a game), how many games have each (< 256), and the usage
+# rates in ten-thousandths (< 134 * 100 * 10**4 < 2**27).
+_SEASON = (("pts", 15), ("reb", 15), ("ast", 15), ("fg3m_ok", 15),
+           ("n_pts", 8), ("n_reb", 8), ("n_ast", 8), ("n_fg3m_ok", 8), ("n_usage", 8), ("usage_e4", 27))
+# Last 10 played games: eight counting stats (< 32,768: 3,000 a game)...
+_L10_SUMS = (("reb", 15), ("ast", 15), ("fg3m_ok", 15), ("fg3a", 15), ("pra_full", 15), ("ftm", 15),
+             ("pts_with_ft", 15), ("pts_att", 15))
+# ... and how many of them have each value (4 bits: a frame has at most 10 rows), the points, fga + 0.44 fta in
+# hundredths (< 1,000 a game), the usage rates and, on top, the minutes in ten-thousandths.
+_L10_COUNTS = (("n_pts", 4), ("n_reb", 4), ("n_ast", 4), ("n_fg3m_ok", 4), ("n_fg3a", 4), ("n_pra_full", 4),
+               ("n_usage", 4), ("n_ftm", 4), ("n_pts_att", 4), ("n_minutes", 4),
+               ("pts", 15), ("fga_fta_e2", 20), ("usage_e4", 24), ("minutes_e4", 28))
+# The team's last 10 games: how many, how many have a pace and a rating, and those in ten-thousandths (a pace
+# below 100,000 a game, the rating on top).
+_TEAM_L10 = (("games", 4), ("n_pace", 4), ("n_rating", 4), ("pace_e4", 34), ("rating_e4", 81))
+# Last 5 played games: game i puts its points + 1 (0: no points; < 4096) in 12-bit field i mod 5, so the sum
+# over a 5-row frame holds each of the five separately (four lag() calls would cost four window functions).
+_LAST5_BITS = 12
 
-# the eight counting stats packed in two BIGINTs (16-bit fields), their L10 sums named <stat>_l10 below
-_STATS_A = ("pts", "reb", "ast", "fg3m_ok")
-_STATS_B = ("fg3a", "pra_full", "ftm", "pts_with_ft")
-_L10_NAMES = {"fg3m_ok": "fg3m", "pra_full": "pra"}
-# the columns whose non-NULL rows in the L10 frame are counted, 4 bits each (a frame has at most 10 rows)
-_PRESENT = ("pts", "reb", "ast", "fg3m_ok", "fg3a", "pra_full", "usage_ok", "ftm")
+
+def _nn(x: str) -> str:
+    """1 when x is not NULL."""
+    return f"({x} IS NOT NULL)::INTEGER"
 
 
-def _present(col: str) -> str:
-    """How many of the last 10 games have `col`."""
-    return field("present_l10", _PRESENT.index(col), 4)
+S = lambda name: hugeint_field("season_sums", _SEASON, name)      # noqa: E731
+T = lambda name: hugeint_field("team_l10", _TEAM_L10, name)       # noqa: E731
+A = lambda name: hugeint_field("l10_sums", _L10_SUMS, name)       # noqa: E731
+C = lambda name: hugeint_field("l10_counts", _L10_COUNTS, name)   # noqa: E731
+
+_SEASON_VALUES = {
+    "pts": "coalesce(pts, 0)", "reb": "coalesce(reb, 0)", "ast": "coalesce(ast, 0)", "fg3m_ok": "coalesce(fg3m_ok, 0)",
+    "n_pts": _nn("pts"), "n_reb": _nn("reb"), "n_ast": _nn("ast"), "n_fg3m_ok": _nn("fg3m_ok"),
+    "n_usage": _nn("usage_ok"),
+    "usage_e4": "coalesce(usage_exact * 10000, 0)",
+}
+_L10_SUM_VALUES = {n: f"coalesce({n}, 0)" for n, _ in _L10_SUMS}
+_L10_COUNT_VALUES = {
+    **{f"n_{c}": _nn(c) for c in ("pts", "reb", "ast", "fg3m_ok", "fg3a", "pra_full", "ftm", "pts_att")},
+    "n_usage": _nn("usage_ok"), "n_minutes": _nn("minutes"), "pts": "coalesce(pts, 0)",
+    "fga_fta_e2": "100 * coalesce(fga_att, 0) + 44 * coalesce(fta_att, 0)",
+    "usage_e4": "coalesce(usage_exact * 10000, 0)::HUGEINT", "minutes_e4": "coalesce(minutes * 10000, 0)",
+}
+
+_TEAM_L10_VALUES = {
+    "games": "1", "n_pace": _nn("pace"), "n_rating": _nn("offensive_rating"),
+    "pace_e4": "coalesce(pace::DECIMAL(18, 4) * 10000, 0)::HUGEINT",
+    "rating_e4": "coalesce(offensive_rating::DECIMAL(18, 4) * 10000, 0)",
+}
 
 
-def _sums(packed_l10: str, stats: tuple[str, ...]) -> str:
-    """The L10 sums of the stats packed in one windowed sum, as <stat>_l10 columns."""
-    return ", ".join(f"{field(packed_l10, i, top=i == len(stats) - 1)} AS {_L10_NAMES.get(c, c)}_l10"
-                     for i, c in enumerate(stats))
-
-
-def _mean(*xs: str) -> str:
-    """avg() of the non-NULL values among a few columns (avg of integers = their sum / their count, as a DOUBLE)."""
-    total = " + ".join(f"coalesce({x}, 0)" for x in xs)
-    count = " + ".join(f"({x} IS NOT NULL)::INTEGER" for x in xs)
-    return f"({total}) / nullif({count}, 0)"
+def _last(m: int) -> str:
+    """Points + 1 of the player's m-th game before this one (0: none, or no points)."""
+    return f"((last5 >> ({_LAST5_BITS} * ((game_index + {5 - m}) % 5))) & {(1 << _LAST5_BITS) - 1})"
 
 
 SQL = f"""
@@ -77,68 +123,69 @@ box AS (  -- the targets' box-score rows of their seasons before $end: only the 
       AND player_id IN (SELECT player_id FROM targets)  -- a one-date batch windows ~200 players, not the league
 ),
 -- per box-score row (DNP included): played games so far this season (= the game's index when played), and
--- the DNP rate over the last 10 rows (original feature 33). A target takes both from its last row before D
--- (one as-of join); the played-game count then keys the player's state by equality.
+-- the rows and DNP rows among the last 10 (original feature 33: 1 + 16 * DNP summed, both below 16). A
+-- target takes both from its last row before D (one as-of join); the played-game count then keys the
+-- player's state by equality.
 appearances AS MATERIALIZED (
     SELECT *,
            count(*) FILTER (WHERE played) OVER (PARTITION BY player_id, season ORDER BY game_date
                                                 ROWS UNBOUNDED PRECEDING) AS n_played,
-           CASE WHEN count(*) OVER w10 >= 3 THEN ROUND(avg(CASE WHEN is_dnp THEN 1.0 ELSE 0.0 END) OVER w10, 4) END
-               AS dnp_rate_last_10
+           sum(CASE WHEN is_dnp THEN 17 ELSE 1 END) OVER (PARTITION BY player_id, season ORDER BY game_date
+                                                         ROWS BETWEEN 9 PRECEDING AND CURRENT ROW) AS rows_last_10
     FROM box
-    WINDOW w10 AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
 ),
 played AS (
-    SELECT player_id, season, game_date, n_played AS game_index, pts, reb, ast, minutes, fg3a, ftm, usage_ok, pts_att,
+    SELECT player_id, season, game_date, n_played AS game_index, pts, reb, ast, minutes, fg3a, ftm, usage_ok,
+           pts_att, fga_att, fta_att,
            CASE WHEN reb IS NOT NULL AND ast IS NOT NULL THEN pts + reb + ast END AS pra_full,
            CASE WHEN fg3a IS NOT NULL THEN fg3m END AS fg3m_ok,
            CASE WHEN ftm IS NOT NULL THEN pts END AS pts_with_ft,
-           -- usage rates are 4-decimal values: summed exactly, so the season mean is rounded once, the same
-           -- whatever range is built (a double running mean depended on the summation order)
+           -- usage rates are 4-decimal values: summed exactly (in ten-thousandths), so the season mean is
+           -- rounded once, the same whatever range is built (a double running mean depended on the summation order)
            usage_ok::DECIMAL(18, 4) AS usage_exact,
-           -- fga + 0.44 fta is exact in decimals: one sum instead of two (NULLs add nothing, as in two sums)
-           coalesce(fga_att, 0) + 0.44 * coalesce(fta_att, 0) AS fga_fta_att
+           coalesce(pts + 1, 0) AS pts_1
     FROM appearances
     WHERE played
 ),
-packed AS (  -- eight counting stats as two BIGINTs of 16-bit fields, so that two windowed sums give all eight L10
-             -- sums (the stats are non-negative, the loader rejects negatives, and far below 6553 a game; a
-             -- NULL adds 0 to its sum, and its count below says how many games had it)
-    SELECT *,
-           {packed([f"coalesce({c}, 0)" for c in _STATS_A])} AS stats_a,
-           {packed([f"coalesce({c}, 0)" for c in _STATS_B])} AS stats_b
+packed AS (  -- the values summed over each frame, packed
+    SELECT player_id, season, game_date, game_index, pts, pts_1, minutes, usage_exact,
+           {packed_hugeint(_SEASON, _SEASON_VALUES)} AS season_row,
+           {packed_hugeint(_L10_SUMS, _L10_SUM_VALUES)} AS l10_sums_row,
+           {packed_hugeint(_L10_COUNTS, _L10_COUNT_VALUES)} AS l10_counts_row,
+           pts_1::HUGEINT << ({_LAST5_BITS} * (game_index % 5)) AS last5_row
     FROM played
 ),
 after_game AS (  -- the player's state after each played game: L3/L5/L10 and season to date
-    SELECT player_id, season, game_index,
-           avg(pts) OVER s AS points_avg_season,
+    SELECT player_id, season, game_index, pts_1,
+           sum(season_row) OVER s AS season_sums,
            avg(minutes) OVER s AS minutes_avg_season,
-           avg(reb) OVER s AS reb_avg_season, avg(ast) OVER s AS ast_avg_season,
-           avg(fg3m_ok) OVER s AS fg3m_avg_season,
-           sum(usage_exact) OVER s AS usage_sum_season, count(usage_exact) OVER s AS usage_games_season,
-           pts AS p0, lag(pts, 1) OVER g AS p1, lag(pts, 2) OVER g AS p2, lag(pts, 3) OVER g AS p3, lag(pts, 4) OVER g AS p4,
-           -- how many L10 rows have each value, 4 bits per column (a frame has at most 10 rows): one window
-           -- aggregate instead of one count per column
-           sum({packed([f"({c} IS NOT NULL)::BIGINT" for c in _PRESENT], 4)}) OVER l10 AS present_l10,
-           sum(stats_a) OVER l10 AS stats_a_l10, sum(stats_b) OVER l10 AS stats_b_l10,
+           sum(last5_row) OVER l5 AS last5,
+           sum(l10_sums_row) OVER l10 AS l10_sums, sum(l10_counts_row) OVER l10 AS l10_counts,
            stddev_samp(pts) OVER l10 AS points_std_last_10,
            regr_slope(pts, game_index) OVER l10 AS points_slope_last_10,
-           avg(minutes) OVER l10 AS minutes_avg_last_10,  -- avg of exact decimals (sum / count would round differently)
-           sum(minutes) OVER l10 AS minutes_l10,
-           avg(usage_exact) OVER l10 AS usage_rate_last_10,
-           sum(pts_att) OVER l10 / nullif(2 * sum(fga_fta_att) OVER l10, 0) AS ts_pct_last_10,
+           lead(game_date) OVER (PARTITION BY player_id, season ORDER BY game_date) AS next_game
     FROM packed
     WINDOW s AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
-           g AS (PARTITION BY player_id, season ORDER BY game_date),
+           l5 AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 4 PRECEDING AND CURRENT ROW),
            l10 AS (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
 ),
-state AS (  -- the output columns of each state, rounded here: one row per played game, fewer than targets
+-- the means of the last 2, 3 and 5 games' points: sums of points + 1 (fields of `last5`) less the number of
+-- games with points among them, over that number (sign(points + 1) is 1 with points, 0 without)
+last_games AS (
+    SELECT *, s2 + f2 AS s3, n2 + sign(f2) AS n3, s2 + f2 + f3 + f4 AS s5, n2 + sign(f2) + sign(f3) + sign(f4) AS n5
+    FROM (SELECT *, pts_1 + f1 AS s2, sign(pts_1) + sign(f1) AS n2
+          FROM (SELECT *, {_last(1)} AS f1, {_last(2)} AS f2, {_last(3)} AS f3, {_last(4)} AS f4
+                -- a target on D >= $start reads the state after his last game before D, so never one whose next
+                -- game is before $start (a one-date batch keeps each player's last game: ~200 states of ~6,500)
+                FROM after_game WHERE next_game IS NULL OR next_game >= $start))
+),
+state AS (  -- the output columns of each state read, rounded here: one row per (player, game), fewer than targets
     SELECT player_id, season, game_index, game_index AS gps,
            least(game_index, 10) AS games_in_last_10,
-           ROUND({_mean('p0', 'p1', 'p2')}, 4) AS points_avg_last_3,
-           ROUND({_mean('p0', 'p1', 'p2', 'p3', 'p4')}, 4) AS points_avg_last_5,
-           ROUND(pts_l10 / ({_present('pts')}), 4) AS points_avg_last_10,
-           ROUND(points_avg_season, 4) AS points_avg_season,
+           ROUND((s3 - n3) / nullif(n3, 0), 4) AS points_avg_last_3,
+           ROUND((s5 - n5) / nullif(n5, 0), 4) AS points_avg_last_5,
+           ROUND({C('pts')} / {C('n_pts')}, 4) AS points_avg_last_10,
+           ROUND({S('pts')} / nullif({S('n_pts')}, 0), 4) AS points_avg_season,
            ROUND(points_std_last_10, 4) AS points_std_last_10,
            ROUND(CASE WHEN game_index >= 5 THEN points_slope_last_10 END, 4) AS points_slope_last_10,
            -- original feature 11: mean(2 newest) - mean(3 older) of the last 5, bucketed; needs 5 games
@@ -146,39 +193,40 @@ state AS (  -- the output columns of each state, rounded here: one row per playe
                 WHEN trend_gap >= 5 THEN 2 WHEN trend_gap >= 2 THEN 1
                 WHEN trend_gap <= -5 THEN -2 WHEN trend_gap <= -2 THEN -1
                 ELSE 0 END AS recent_trend,
-           ROUND(minutes_avg_last_10, 4) AS minutes_avg_last_10,
+           ROUND({C('minutes_e4')} / nullif(10000 * {C('n_minutes')}, 0), 4) AS minutes_avg_last_10,
            ROUND(minutes_avg_season, 4) AS minutes_avg_season,
-           ROUND(pts_l10 / nullif(minutes_l10, 0), 4) AS ppm_avg_last_10,
-           ROUND(CASE WHEN {_present('usage_ok')} > 0 THEN usage_rate_last_10 END, 4) AS usage_rate_last_10,
-           {_present('usage_ok')} AS usage_games_last_10,
+           -- the L10 minutes back as the DECIMAL(38, 4) a sum of the decimals gives
+           ROUND({C('pts')} / nullif({C('minutes_e4')}::DECIMAL(38, 0) * 0.0001, 0), 4) AS ppm_avg_last_10,
+           ROUND({C('usage_e4')} / nullif(10000 * {C('n_usage')}, 0), 4) AS usage_rate_last_10,
+           {C('n_usage')} AS usage_games_last_10,
            -- exact mean in ten-thousandths, rounded half away from zero once: the value ROUND(.., 4) means
-           (sign(usage_sum_season) * ((2 * abs(usage_sum_season * 10000)::HUGEINT + usage_games_season)
-                                      // (2 * usage_games_season)) / 10000.0)::DOUBLE AS usage_rate_season,
-           ROUND(ts_pct_last_10, 4) AS ts_pct_last_10,
-           ROUND(reb_l10 / nullif({_present('reb')}, 0), 4) AS reb_avg_last_10,
-           ROUND(ast_l10 / nullif({_present('ast')}, 0), 4) AS ast_avg_last_10,
-           ROUND(fg3m_l10 / nullif({_present('fg3m_ok')}, 0), 4) AS fg3m_avg_last_10,
-           ROUND(fg3a_l10 / nullif({_present('fg3a')}, 0), 4) AS fg3a_avg_last_10,
-           {_present('fg3m_ok')} AS fg3_games_last_10,
-           ROUND(pra_l10 / nullif({_present('pra_full')}, 0), 4) AS pra_avg_last_10,
-           ROUND(reb_avg_season, 4) AS reb_avg_season,
-           ROUND(ast_avg_season, 4) AS ast_avg_season,
-           ROUND(fg3m_avg_season, 4) AS fg3m_avg_season,
-           ROUND(CASE WHEN {_present('ftm')} >= 5 THEN ftm_l10 / nullif(pts_with_ft_l10, 0) END, 4)
+           (2 * {S('usage_e4')} + {S('n_usage')}) // nullif(2 * {S('n_usage')}, 0) / 10000.0 AS usage_rate_season,
+           -- points / 2 (fga + 0.44 fta), the latter back as the DECIMAL(38, 2) a sum of the decimals gives
+           ROUND(CASE WHEN {C('n_pts_att')} > 0 THEN {A('pts_att')} END
+                 / nullif(2 * ({C('fga_fta_e2')}::DECIMAL(38, 0) * 0.01), 0), 4) AS ts_pct_last_10,
+           ROUND({A('reb')} / nullif({C('n_reb')}, 0), 4) AS reb_avg_last_10,
+           ROUND({A('ast')} / nullif({C('n_ast')}, 0), 4) AS ast_avg_last_10,
+           ROUND({A('fg3m_ok')} / nullif({C('n_fg3m_ok')}, 0), 4) AS fg3m_avg_last_10,
+           ROUND({A('fg3a')} / nullif({C('n_fg3a')}, 0), 4) AS fg3a_avg_last_10,
+           {C('n_fg3m_ok')} AS fg3_games_last_10,
+           ROUND({A('pra_full')} / nullif({C('n_pra_full')}, 0), 4) AS pra_avg_last_10,
+           ROUND({S('reb')} / nullif({S('n_reb')}, 0), 4) AS reb_avg_season,
+           ROUND({S('ast')} / nullif({S('n_ast')}, 0), 4) AS ast_avg_season,
+           ROUND({S('fg3m_ok')} / nullif({S('n_fg3m_ok')}, 0), 4) AS fg3m_avg_season,
+           ROUND(CASE WHEN {C('n_ftm')} >= 5 THEN {A('ftm')} / nullif({A('pts_with_ft')}, 0) END, 4)
                AS ft_points_share_last_10
-    FROM (SELECT *, {_mean('p0', 'p1')} - {_mean('p2', 'p3', 'p4')} AS trend_gap,
-                 {_sums('stats_a_l10', _STATS_A)}, {_sums('stats_b_l10', _STATS_B)}
-          FROM after_game)
+    FROM (SELECT *, (s2 - n2) / nullif(n2, 0) - (s5 - s2 - n5 + n2) / nullif(n5 - n2, 0) AS trend_gap FROM last_games)
 ),
-team_after_game AS (
-    SELECT team_abbr, season, game_date,
-           count(*) OVER w AS team_games_last_10,
-           ROUND(avg(pace::DECIMAL(18, 4)) OVER w, 4) AS team_pace_last_10,   -- exact, as the minutes above
-           ROUND(avg(offensive_rating::DECIMAL(18, 4)) OVER w, 4) AS team_off_rating_last_10
-    FROM analytics.team_offense_game_summary
-    WHERE game_date < $end AND season IN (SELECT DISTINCT season FROM targets)
-      AND team_abbr IN (SELECT team_abbr FROM targets)
-    WINDOW w AS (PARTITION BY team_abbr, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
+team_after_game AS (  -- the team's last 10 games (means of the exact decimals, as the minutes above)
+    SELECT team_abbr, season, game_date, {T('games')} AS team_games_last_10,
+           ROUND({T('pace_e4')} / nullif(10000 * {T('n_pace')}, 0), 4) AS team_pace_last_10,
+           ROUND({T('rating_e4')} / nullif(10000 * {T('n_rating')}, 0), 4) AS team_off_rating_last_10
+    FROM (SELECT team_abbr, season, game_date,
+                 sum({packed_hugeint(_TEAM_L10, _TEAM_L10_VALUES)}) OVER (PARTITION BY team_abbr, season ORDER BY game_date
+                                                               ROWS BETWEEN 9 PRECEDING AND CURRENT ROW) AS team_l10
+          FROM analytics.team_offense_game_summary
+          WHERE game_date < $end AND season IN (SELECT DISTINCT season FROM targets)
+            AND team_abbr IN (SELECT team_abbr FROM targets))
 ),
 team_form AS (  -- as of each (date, team) of the targets: a few thousand rows, not one per player
     SELECT d.game_date, d.team_abbr, tm.team_games_last_10, tm.team_pace_last_10, tm.team_off_rating_last_10
@@ -196,12 +244,14 @@ SELECT t.game_date, t.player_id, t.season, t.team_abbr, t.opponent_abbr,
        a.reb_avg_last_10, a.ast_avg_last_10, a.fg3m_avg_last_10, a.fg3a_avg_last_10,
        coalesce(a.fg3_games_last_10, 0)::INTEGER AS fg3_games_last_10,
        a.pra_avg_last_10, a.reb_avg_season, a.ast_avg_season, a.fg3m_avg_season, a.ft_points_share_last_10,
-       r.dnp_rate_last_10,
+       -- DNP rows / rows among the last 10 (field 1 / field 0): the avg() of a 0.0/1.0 column (n <= 10 < 1024)
+       CASE WHEN r.rows_last_10 & 15 >= 3 THEN ROUND((r.rows_last_10 >> 4) / (r.rows_last_10 & 15), 4) END
+           AS dnp_rate_last_10,
        tm.team_pace_last_10, tm.team_off_rating_last_10,
        coalesce(tm.team_games_last_10, 0)::INTEGER AS team_games_last_10,
        coalesce(a.gps, 0) < 10 AS small_sample
 FROM targets t
-ASOF LEFT JOIN (SELECT player_id, season, game_date, n_played, dnp_rate_last_10 FROM appearances) r
+ASOF LEFT JOIN (SELECT player_id, season, game_date, n_played, rows_last_10 FROM appearances) r
   ON r.player_id = t.player_id AND r.season = t.season AND t.game_date > r.game_date
 LEFT JOIN state a ON a.player_id = t.player_id AND a.season = t.season AND a.game_index = r.n_played
 LEFT JOIN team_form tm ON tm.game_date = t.game_date AND tm.team_abbr = t.team_abbr
