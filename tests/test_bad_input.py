@@ -71,6 +71,7 @@ def test_clean_small_folder_loads(tmp_path, data):
 @pytest.mark.parametrize("bad_row, reason", [
     (player_row(4, "Bad Minutes", minutes="abc"), "MIN 'abc' is not a number"),
     (player_row(4, "Negative Points", pts="-3"), "PTS is negative (-3)"),
+    (player_row(4, "Corrupt Points", pts="4100"), "PTS 4100 is above 200: not a player's game"),
     (player_row(4, "Unknown Team", team="XYZ"), "unknown team 'XYZ'"),
     (player_row(4, "No Team", team=""), "TEAM_ABBREVIATION is missing"),
     (player_row(1, "Good One"), "duplicate row: same (game_id, player_id) as line 2"),

@@ -204,17 +204,21 @@ def q(col: str) -> str:
     return '"' + col.replace('"', '""') + '"'
 
 
-def num(col: str, typ: str = "INTEGER", *, nonneg: bool = False) -> tuple[str, str]:
+def num(col: str, typ: str = "INTEGER", *, nonneg: bool = False, most: int | None = None,
+        what: str = "a plausible value") -> tuple[str, str]:
     """(value expression, check expression) for a numeric text column; blank stays NULL.
 
+    `most`: the largest plausible value (of `what`); a row above it is rejected.
     The cast itself happens once per row, in `source_view` (column `"COL#num"`).
     """
     raw = q(col)
     val = q(col + "#num")  # TRY_CAST(col AS DOUBLE): accepts "+145"; "NaN" becomes NULL below
     expr = f"nullif({val}, 'NaN'::DOUBLE)" if typ == "DOUBLE" else f"TRY_CAST(round({val}) AS {typ})"
     neg = f"WHEN {val} < 0 THEN '{col} is negative (' || {raw} || ')'" if nonneg else ""
+    said = what.replace("'", "''")
+    big = f"WHEN {val} > {most} THEN '{col} ' || {raw} || ' is above {most}: not {said}'" if most is not None else ""
     check = (f"CASE WHEN {val} IS NULL AND {raw} IS NOT NULL AND lower({raw}) NOT IN ('nan', '')"
-             f" THEN '{col} ''' || {raw} || ''' is not a number' {neg} END")
+             f" THEN '{col} ''' || {raw} || ''' is not a number' {neg} {big} END")
     return expr, check
 
 

@@ -26,18 +26,22 @@ V3_COLS = {"fgm": "fieldGoalsMade", "fga": "fieldGoalsAttempted", "fg3m": "three
            "stl": "steals", "blk": "blocks", "tov": "turnovers", "pf": "foulsPersonal"}
 REDUCED_COLS = {"reb": "REB", "ast": "AST", "stl": "STL", "blk": "BLK", "tov": "TOV"}
 ALL = tuple(NBA_COLS)
+# No player has had 101 points, 64 shots or 56 rebounds in a game: a count above 200 is a corrupt row. The bound
+# also keeps the bit-packed sums of the precompute models exact (their fields hold 200 a game, and more).
+MOST_PER_GAME = 200
+_PLAUSIBLE = {"most": MOST_PER_GAME, "what": "a player's game"}
 
 
 def _stats(mapping: dict[str, str], pts_col: str, pm_col: str) -> tuple[str, list[str]]:
     items, checks = [], []
     for col in ALL:
         if col in mapping:
-            expr, check = num(mapping[col], nonneg=True)
+            expr, check = num(mapping[col], nonneg=True, **_PLAUSIBLE)
             items.append(f"{expr} AS {col}")
             checks.append(check)
         else:
             items.append(f"CAST(NULL AS INTEGER) AS {col}")
-    pts, pts_check = num(pts_col, nonneg=True)
+    pts, pts_check = num(pts_col, nonneg=True, **_PLAUSIBLE)
     pm, pm_check = num(pm_col, "DOUBLE")
     return f"{pts} AS pts, {', '.join(items)}, {pm} AS plus_minus", [pts_check, pm_check, *checks]
 

@@ -42,10 +42,11 @@ turned back into the DECIMAL(38, k) a sum of the decimals gives, so the quotient
 from courtside.models.bits import hugeint_field, packed_hugeint
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
 
-# Bit-packed sums (models/bits.py layouts): (name, width) fields from bit 0 up, each a non-negative integer (the
-# loader rejects negative stats) whose sum over the frame must stay below 2**width, or it would spill into the
-# next field; the top field has no next one (overflowing the HUGEINT is an error). The widths leave room for
-# many times any real game; the only bound enforced upstream is usage <= 100 (player_game_summary).
+# Bit-packed sums (models/bits.py layouts): (name, width) fields from bit 0 up, each a non-negative integer whose
+# sum over the frame must stay below 2**width, or it would spill into the next field; the top field has no next
+# one (overflowing the HUGEINT is an error). Both bounds are enforced upstream: the loader rejects a player's game
+# with a negative count or one above 200 (sources/player_boxes.py MOST_PER_GAME), and usage is at most 100
+# (player_game_summary); every width below holds 200 a game over its frame.
 # Season to date (a player's season has < 130 games: 82, the play-in and 28 playoff games, a few more after a
 # trade): the four counting stats (< 32,768: 250 a game), how many games have each (< 256), and the usage
 # rates in ten-thousandths (< 134 * 100 * 10**4 < 2**27).
