@@ -292,6 +292,11 @@ def test_estimator_reads_batches_built_together_as_one_statement(tmp_path):
     one = Estimator.from_ledger(eng, ["m"]).fits["m"]
     assert one.overhead == pytest.approx(0.05) and one.predict(10, 1000)[0] == pytest.approx(1.5)
     assert one.predict(1, 10)[0] < 0.1
+    # no history: the stated default by kind - an ML (Python) model costs far more per date than a SQL one
+    est = Estimator.from_ledger(eng, ["m", "sql_m", "ml_m"], {"sql_m": "sql", "ml_m": "python"})
+    assert "ml_m" not in est.fits and est.source("ml_m") == "default (no history)"
+    sql_s, ml_s = est.batch("sql_m", 1000, None)[0], est.batch("ml_m", 1000, None)[0]
+    assert sql_s == pytest.approx(0.05 + 1000 * 0.001) and ml_s == pytest.approx(0.05 + 1000 * 0.03)
     eng.close()
 
 

@@ -16,9 +16,12 @@ import heapq
 import statistics
 from dataclasses import dataclass
 
-# First-run default, stated in the plan output: a batch costs 0.05 s plus 4 ms per date.
+# First-run default, stated in the plan output: a batch costs 0.05 s plus, per date, 1 ms for a SQL model and
+# 30 ms for a Python (ML) one. Measured on a 2-core machine over every season: the SQL models cost 0.1-1.2 ms
+# a date, predictions with their walk-forward training ~30 ms (the flat 4 ms once made a first features
+# backfill's ETA 3.5x its run time).
 DEFAULT_OVERHEAD_S = 0.05
-DEFAULT_PER_DATE_S = 0.004
+DEFAULT_PER_DATE_S = {"sql": 0.001, "python": 0.03}
 HISTORY = 60  # most recent successful batches per model used for the fit
 RUN_HISTORY = 5  # recent runs that calibrate the schedule
 
@@ -50,12 +53,13 @@ class Fit:
 
 
 class Estimator:
-    def __init__(self, fits: dict[str, Fit], schedule_factor: float = 1.0):
+    def __init__(self, fits: dict[str, Fit], schedule_factor: float = 1.0, kinds: dict[str, str] | None = None):
         self.fits = fits
         self.schedule_factor = schedule_factor
+        self.kinds = kinds or {}   # model -> 'sql' | 'python': which default a model without history gets
 
     @classmethod
-    def from_ledger(cls, engine, models: list[str]) -> "Estimator":
+    def from_ledger(cls, engine, models: list[str], kinds: dict[str, str] | None = None) -> "Estimator":
         # One observation per statement that ran: the batches the executor built together were
         # recorded in one INSERT (same run, model and finished_at), each with its share of the time.
         rows = engine.fetchall("""
@@ -75,10 +79,11 @@ class Estimator:
             WHERE outcome = 'ok' AND simulated_s > 0.2 AND wall_s > 0 ORDER BY ended_at DESC LIMIT ?""",
                                                 [RUN_HISTORY])]
         factor = min(max(statistics.median(ratios), 0.5), 3.0) if ratios else 1.0
-        return cls({m: _fit(m, obs) for m, obs in by_model.items()}, factor)
+        return cls({m: _fit(m, obs) for m, obs in by_model.items()}, factor, kinds)
 
     def default(self, model: str) -> Fit:
-        return Fit(model, "dates", DEFAULT_OVERHEAD_S, DEFAULT_PER_DATE_S, 1.0, 1.5, 0)
+        rate = DEFAULT_PER_DATE_S.get(self.kinds.get(model, "sql"), DEFAULT_PER_DATE_S["sql"])
+        return Fit(model, "dates", DEFAULT_OVERHEAD_S, rate, 1.0, 1.5, 0)
 
     def batch(self, model: str, n_dates: int, rows: int | None) -> tuple[float, float]:
         return self.fits.get(model, self.default(model)).predict(n_dates, rows)

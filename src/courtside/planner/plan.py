@@ -197,7 +197,7 @@ def make_plan(engine, registry: Registry, target, scope: Scope, *, force: bool =
             break
     batches = _batches(registry, models, cov, planned, max_batch_dates)
     batches = _group(registry, batches, cov.calendar, max_batch_dates)
-    est = estimator or Estimator.from_ledger(engine, models)
+    est = estimator or Estimator.from_ledger(engine, models, {m: registry[m].kind for m in models})
     batches = _estimate(est, batches)
     eta50, eta90 = _eta(batches, workers)
     # the machine's own scheduling overhead and contention, learned from how past runs compared
