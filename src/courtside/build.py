@@ -73,22 +73,12 @@ def uses_dates(model: Model) -> bool:
     return model.kind == "sql" and "$dates" in model.sql
 
 
-def game_dates(engine, start: dt.date, end: dt.date) -> list[dt.date]:
-    return [r[0] for r in engine.fetchall(
-        "SELECT game_date FROM raw.game_dates WHERE game_date BETWEEN ? AND ? ORDER BY 1", [start, end])]
-
-
 def read_calendar(engine, end: dt.date | None = None) -> list[tuple[dt.date, dt.date]]:
     """(game_date, season_start) of every game date (up to `end`): the one read of the calendar view, which
     build() takes as `calendar` when a caller (the executor, once per run) already has it."""
     if end is None:
         return engine.fetchall("SELECT game_date, season_start FROM raw.game_dates ORDER BY 1")
     return engine.fetchall("SELECT game_date, season_start FROM raw.game_dates WHERE game_date <= ? ORDER BY 1", [end])
-
-
-def _targets(engine, start: dt.date, end: dt.date) -> list[tuple[dt.date, dt.date]]:
-    """(game_date, season_start) of every game date in [start, end]."""
-    return [t for t in read_calendar(engine, end) if t[0] >= start]
 
 
 def targets_relation(targets: list[tuple[dt.date, dt.date]]) -> str:

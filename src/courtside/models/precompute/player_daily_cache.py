@@ -39,7 +39,7 @@ built. The L10 sums of decimals that are not means (minutes, fga + 0.44 fta) are
 turned back into the DECIMAL(38, k) a sum of the decimals gives, so the quotients that read them are unchanged.
 """
 
-from courtside.models.bits import hugeint_field, packed_hugeint
+from courtside.models.bits import field, hugeint_field, packed, packed_hugeint
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
 
 # Bit-packed sums (models/bits.py layouts): (name, width) fields from bit 0 up, each a non-negative integer whose
@@ -66,6 +66,10 @@ _TEAM_L10 = (("games", 4), ("n_pace", 4), ("n_rating", 4), ("pace_e4", 34), ("ra
 # Last 5 played games: game i puts its points + 1 (0: no points; < 4096) in 12-bit field i mod 5, so the sum
 # over a 5-row frame holds each of the five separately (four lag() calls would cost four window functions).
 _LAST5_BITS = 12
+# The rows and the DNP rows among a player's last 10 box-score rows (4-bit fields: at most 10 each).
+_ROWS_BITS = 4
+_ROWS = field("r.rows_last_10", 0, _ROWS_BITS)
+_DNP_ROWS = field("r.rows_last_10", 1, _ROWS_BITS, top=True)
 
 
 def _nn(x: str) -> str:
@@ -131,8 +135,9 @@ appearances AS MATERIALIZED (
     SELECT *,
            count(*) FILTER (WHERE played) OVER (PARTITION BY player_id, season ORDER BY game_date
                                                 ROWS UNBOUNDED PRECEDING) AS n_played,
-           sum(CASE WHEN is_dnp THEN 17 ELSE 1 END) OVER (PARTITION BY player_id, season ORDER BY game_date
-                                                         ROWS BETWEEN 9 PRECEDING AND CURRENT ROW) AS rows_last_10
+           sum({packed(["1", "CASE WHEN is_dnp THEN 1 ELSE 0 END"], _ROWS_BITS)})
+               OVER (PARTITION BY player_id, season ORDER BY game_date ROWS BETWEEN 9 PRECEDING AND CURRENT ROW)
+               AS rows_last_10
     FROM box
 ),
 played AS (
@@ -246,7 +251,7 @@ SELECT t.game_date, t.player_id, t.season, t.team_abbr, t.opponent_abbr,
        coalesce(a.fg3_games_last_10, 0)::INTEGER AS fg3_games_last_10,
        a.pra_avg_last_10, a.reb_avg_season, a.ast_avg_season, a.fg3m_avg_season, a.ft_points_share_last_10,
        -- DNP rows / rows among the last 10 (field 1 / field 0): the avg() of a 0.0/1.0 column (n <= 10 < 1024)
-       CASE WHEN r.rows_last_10 & 15 >= 3 THEN ROUND((r.rows_last_10 >> 4) / (r.rows_last_10 & 15), 4) END
+       CASE WHEN {_ROWS} >= 3 THEN ROUND(({_DNP_ROWS}) / ({_ROWS}), 4) END
            AS dnp_rate_last_10,
        tm.team_pace_last_10, tm.team_off_rating_last_10,
        coalesce(tm.team_games_last_10, 0)::INTEGER AS team_games_last_10,
