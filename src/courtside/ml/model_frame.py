@@ -155,28 +155,29 @@ team_roles AS (
     FROM roster GROUP BY ALL
 ),
 vacated AS (  -- teammates (never the player himself) who missed the team's last game: likely still out
-    SELECT r.game_date, r.player_id,
-           (t.out_points - CASE WHEN r.missed_last THEN coalesce(r.role_points, 0) ELSE 0 END)::DOUBLE
-               AS team_out_points,
-           (t.out_minutes - CASE WHEN r.missed_last THEN coalesce(r.role_minutes, 0) ELSE 0 END)::DOUBLE
-               AS team_out_minutes,
-           (t.out_points - CASE WHEN r.missed_last THEN coalesce(r.role_points, 0) ELSE 0 END)::DOUBLE
-               / nullif(t.all_points::DOUBLE, 0) AS team_out_share,
-           t.available_rotation::DOUBLE AS team_available_rotation,
-           r.missed_last::DOUBLE AS missed_team_last_game,
-           r.role_points::DOUBLE / nullif((t.available_points
-                                  + CASE WHEN r.missed_last THEN coalesce(r.role_points, 0) ELSE 0 END)::DOUBLE, 0)
-               AS points_share_available,
+    SELECT game_date, player_id,
+           out_points::DOUBLE AS team_out_points,
+           out_minutes::DOUBLE AS team_out_minutes,
+           out_points::DOUBLE / nullif(all_points::DOUBLE, 0) AS team_out_share,
+           available_rotation::DOUBLE AS team_available_rotation,
+           missed_last::DOUBLE AS missed_team_last_game,
+           role_points::DOUBLE / nullif((available_points + own_out_points)::DOUBLE, 0) AS points_share_available,
            -- missing now vs missing on average over the last 5 games (what the player's recent
            -- averages were earned with): the role that opened up or closed since
-           (t.out_points - CASE WHEN r.missed_last THEN coalesce(r.role_points, 0) ELSE 0 END)::DOUBLE
-             - (t.recent_out_games_points - coalesce(r.role_points * r.missed_games, 0))::DOUBLE / r.span
+           out_points::DOUBLE - (recent_out_games_points - coalesce(role_points * missed_games, 0))::DOUBLE / span
                AS team_out_points_change,
-           (t.out_minutes - CASE WHEN r.missed_last THEN coalesce(r.role_minutes, 0) ELSE 0 END)::DOUBLE
-             - (t.recent_out_games_minutes - coalesce(r.role_minutes * r.missed_games, 0))::DOUBLE / r.span
+           out_minutes::DOUBLE - (recent_out_games_minutes - coalesce(role_minutes * missed_games, 0))::DOUBLE / span
                AS team_out_minutes_change,
-           r.missed_games::DOUBLE / r.span AS recent_missed_share
-    FROM roster r JOIN team_roles t ON t.game_date = r.game_date AND t.team_abbr = r.team_abbr
+           missed_games::DOUBLE / span AS recent_missed_share
+    FROM (SELECT r.game_date, r.player_id, r.role_points, r.role_minutes, r.missed_last, r.missed_games, r.span,
+                 t.all_points, t.available_points, t.available_rotation,
+                 t.recent_out_games_points, t.recent_out_games_minutes, own_out_points,
+                 -- the team's missing role less the player's own
+                 t.out_points - own_out_points AS out_points, t.out_minutes - own_out_minutes AS out_minutes
+          FROM (SELECT *, CASE WHEN missed_last THEN coalesce(role_points, 0) ELSE 0 END AS own_out_points,
+                          CASE WHEN missed_last THEN coalesce(role_minutes, 0) ELSE 0 END AS own_out_minutes
+                FROM roster) r
+          JOIN team_roles t ON t.game_date = r.game_date AND t.team_abbr = r.team_abbr)
 ),
 vs_expected AS (  -- per team game: points scored against the players' EWMAs (this season, before hi)
     SELECT p.season, p.game_date, p.team_abbr, p.opponent_abbr,
