@@ -20,9 +20,9 @@ def implied_prob_sql(price: str) -> str:
 
 
 def exact_mean_sql(value: str) -> str:
-    """The mean of probabilities over books, summed as exact decimals (6 places): a double mean can land
-    either side of the 4th-decimal rounding depending on the summation order, i.e. on how much data
-    the statement saw (found by the point-in-time test)."""
+    """A mean summed as exact decimals (6 places; for values of at most 6 decimals, e.g. probabilities over
+    books, or the grade report's errors): a double mean can land either side of the 4th-decimal rounding
+    depending on the summation order, i.e. on how much data the statement saw (found by the point-in-time test)."""
     return f"avg(({value})::DECIMAL(18, 6))"
 
 

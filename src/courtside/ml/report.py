@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from courtside.ml.grading import BREAK_EVEN_110, EDGE_THRESHOLDS, wilson
+from courtside.ml.inputs import exact_mean_sql
 
 BASELINES = ("base_season_avg", "base_last5", "base_last10", "base_ewma")
 RED_FLAG_RATE, RED_FLAG_MIN_N = 0.60, 100
@@ -72,10 +73,10 @@ def grade_report(engine, phase: str = "regular", seasons: list[str] | None = Non
     base_ok = " AND ".join(f"{b} IS NOT NULL" for b in BASELINES)
     mae_rows = engine.fetch_dicts(f"""
         SELECT system, market, season, count(absolute_error) AS graded,
-               avg(absolute_error) AS mae, avg(signed_error) AS bias,
+               {_mean("absolute_error")} AS mae, {_mean("signed_error")} AS bias,
                count(*) FILTER (WHERE absolute_error IS NOT NULL AND {base_ok}) AS same_rows,
-               avg(absolute_error) FILTER (WHERE {base_ok}) AS mae_same_rows,
-               {", ".join(f"avg(abs({b} - actual)) FILTER (WHERE absolute_error IS NOT NULL AND {base_ok}) AS {b}"
+               {_mean("absolute_error", base_ok)} AS mae_same_rows,
+               {", ".join(f"{_mean(f'abs({b} - actual)', f'absolute_error IS NOT NULL AND {base_ok}')} AS {b}"
                           for b in BASELINES)},
                {_line_stats("line_rule = 'pre_tip_verified'", "")},
                {_line_stats("line_rule <> 'pre_tip_verified'", "attested_")}
@@ -87,7 +88,7 @@ def grade_report(engine, phase: str = "regular", seasons: list[str] | None = Non
                count(*) AS picks, count(*) FILTER (WHERE a.side_correct) AS wins,
                count(a.side_implied_prob) AS priced,
                count(a.side_implied_prob) FILTER (WHERE a.side_correct) AS priced_wins,
-               avg(a.side_implied_prob) AS implied_prob
+               {_mean("a.side_implied_prob")} AS implied_prob
         FROM grading.prediction_accuracy a
         CROSS JOIN (VALUES {thresholds}) AS t(threshold)
         CROSS JOIN (VALUES ('ALL'), ('OVER'), ('UNDER')) AS s(side)
@@ -123,12 +124,19 @@ def grade_report(engine, phase: str = "regular", seasons: list[str] | None = Non
             "rows": [asdict(g) for g in out]}
 
 
+def _mean(value: str, where: str | None = None) -> str:
+    """avg() of 4-decimal values, summed as exact decimals: a double mean's last bits depend on the order
+    a parallel sum adds them in, and the report rounds to 4 decimals (two identical builds once printed
+    an implied probability of 0.4974 and 0.4973)."""
+    return exact_mean_sql(value) + (f" FILTER (WHERE {where})" if where else "")
+
+
 def _line_stats(rule: str, prefix: str) -> str:
     """Rows with a line of `rule`, the system's MAE on them and the line's own MAE."""
     lined = f"absolute_error IS NOT NULL AND line_absolute_error IS NOT NULL AND {rule}"
     return (f"count(*) FILTER (WHERE {lined}) AS {prefix}line_rows, "
-            f"avg(absolute_error) FILTER (WHERE {lined}) AS {prefix}mae_on_line_rows, "
-            f"avg(line_absolute_error) FILTER (WHERE {lined}) AS {prefix}line_mae")
+            f"{_mean('absolute_error', lined)} AS {prefix}mae_on_line_rows, "
+            f"{_mean('line_absolute_error', lined)} AS {prefix}line_mae")
 
 
 def _where(phase: str, seasons: list[str] | None) -> tuple[str, list]:
