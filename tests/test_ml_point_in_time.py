@@ -117,3 +117,22 @@ def test_in_game_snapshot_and_placeholders_never_reach_a_prediction(built, tmp_p
     assert orphan == 0 and no_line_picks == 0
     assert {k: {c: r[c] for c in COMPARED} for k, r in before.items()} == \
            {k: {c: r[c] for c in COMPARED} for k, r in after.items()}
+
+
+def test_a_one_date_batch_predicts_what_a_longer_batch_does(built, tmp_path):
+    """The daily path (one date: its own rows read, the stored models reused) and a batch across a window
+    end (two years of training rows and the batch in one frame, models trained) give D the same rows and
+    the same ledger fingerprint: the ensemble's spread once differed in its third decimal between them."""
+    path = tmp_path / "long.duckdb"
+    shutil.copy(built, path)
+    with Project(built) as p:
+        fp_one = p.engine.scalar("SELECT fingerprint FROM ledger.partitions WHERE model = ? AND game_date = ?", [PRED, D])
+    with Project(path) as p:
+        p.engine.execute("DROP TABLE IF EXISTS predictions.trained_models")
+        build(p.engine, p.registry, PRED, dt.date(2024, 12, 20), D, "long")
+        fp_long = p.engine.scalar("SELECT fingerprint FROM ledger.partitions WHERE model = ? AND game_date = ?", [PRED, D])
+    one, long = predictions(built, D), predictions(path, D)
+    assert one and set(one) == set(long)
+    assert {k: {c: r[c] for c in COMPARED} for k, r in one.items()} == \
+           {k: {c: r[c] for c in COMPARED} for k, r in long.items()}
+    assert fp_one == fp_long

@@ -17,14 +17,21 @@ import pandas as pd
 
 from courtside.ml.markets import MARKET_NAMES
 from courtside.ml.systems import BASE_CONFIDENCE
-from courtside.ml.training import FEATURE_SETS, WalkForward, residual_base, window_end, window_ends
+from courtside.ml.training import (FEATURE_SETS, TRAIN_WINDOW_DAYS, WalkForward, residual_base, window_end,
+                                   window_ends)
 
 
 def lightgbm(batch) -> None:
     e = batch.engine
     trainer = batch.trainer or WalkForward(e)
     start, end = _as_date(batch.start), _as_date(batch.end)
-    data = trainer.load(window_end(start), end)
+    first_end = window_end(start)
+    history = (first_end - dt.timedelta(days=TRAIN_WINDOW_DAYS), first_end - dt.timedelta(days=1))
+    # A batch inside one half-year (the daily path) reads only its own rows: its models are normally stored,
+    # and their two years of training rows, all before the window end, are read only to train one (a one-date
+    # batch spent about 2 of its 3.7 s reading them). A longer batch reads training and own rows in one frame.
+    one_window = window_end(end) == first_end
+    data = trainer.load(start, end) if one_window else trainer.load(history[0], end)
     rows = np.flatnonzero(data["game_date"] >= np.datetime64(start))   # the batch's player-games
     if len(rows) == 0:
         return
@@ -41,7 +48,7 @@ def lightgbm(batch) -> None:
             # the reduced model only where rows with history lack every attempt marker
             if (sel & ~full_ok & has_history).any():
                 needs.add((market, "reduced", _date(we)))
-    fitted = trainer.models(needs)
+    fitted = trainer.models(needs, history if one_window else None)
 
     n = len(rows)
     out = []

@@ -192,8 +192,12 @@ def ensemble(batch) -> None:
         LEFT JOIN (
             SELECT o.game_date, o.player_id, o.market,
                    sum({w} * o.predicted_value) / sum({w}) AS value, sum({w} * o.confidence) / sum({w}) AS conf,
-                   stddev_pop(o.predicted_value) AS spread, count(*) AS n_systems
-            FROM {batch.outputs} o
+                   -- the population SD from exact decimal sums (values have 4 decimals): stddev_pop's running
+                   -- update depends on the order it meets the values, and a rebuild of one date met them in
+                   -- another order than the season's build (spread 0.094 vs 0.093 on 3 rows of a date)
+                   sqrt((count(*) * sum(o.pv * o.pv) - sum(o.pv) * sum(o.pv))::DOUBLE) / count(*) AS spread,
+                   count(*) AS n_systems
+            FROM (SELECT *, predicted_value::DECIMAL(18, 4) AS pv FROM {batch.outputs}) o
             WHERE o.system IN ({systems}) AND o.predicted_value IS NOT NULL
             GROUP BY ALL) e
           ON e.game_date = i.game_date AND e.player_id = i.player_id AND e.market = i.market""")

@@ -171,11 +171,10 @@ class WalkForward:
         self.frame: dict[str, np.ndarray] | None = None
         model_store.ensure_store(engine)
 
-    def load(self, first_end: dt.date, last_date: dt.date) -> dict[str, np.ndarray]:
-        """The frame from two years before the first window end through the batch's last date: the
-        training rows of every model the batch can need and the batch's own rows, in one read."""
-        lo = first_end - dt.timedelta(days=TRAIN_WINDOW_DAYS)
-        table = self.engine.con.sql(frame_sql(STORE_FEATURES, lo, last_date)).to_arrow_table()
+    def load(self, lo: dt.date, hi: dt.date) -> dict[str, np.ndarray]:
+        """The model frame of [lo, hi] (training rows, the batch's own rows, or both in one read); the
+        frame training uses until the next load."""
+        table = self.engine.con.sql(frame_sql(STORE_FEATURES, lo, hi)).to_arrow_table()
         data = {c: table.column(c).to_numpy(zero_copy_only=False).astype("float64")
                 for c in (*STORE_FEATURES, *EXTRA_FEATURES, *MARKET_NAMES)}
         data["game_date"] = table.column("game_date").to_numpy(zero_copy_only=False).astype("datetime64[D]")
@@ -184,7 +183,10 @@ class WalkForward:
         self.frame = data
         return data
 
-    def models(self, needs: set[tuple[str, str, dt.date]]) -> dict[tuple[str, str, dt.date], Fitted]:
+    def models(self, needs: set[tuple[str, str, dt.date]],
+               history: tuple[dt.date, dt.date] | None = None) -> dict[tuple[str, str, dt.date], Fitted]:
+        """The models the needs name: stored ones reused, the rest trained on the loaded frame, or on the
+        frame of `history` (lo, hi), read only if something must be trained."""
         import lightgbm as lgb
 
         fps = model_store.data_fingerprints(self.engine, [n[2] for n in needs])
@@ -202,6 +204,9 @@ class WalkForward:
                 todo.append(need)
         if todo:
             from concurrent.futures import ThreadPoolExecutor
+
+            if history is not None:
+                self.load(*history)
 
             groups: dict[tuple[str, dt.date], list[str]] = {}
             for market, fset, end in todo:
