@@ -296,7 +296,12 @@ def test_estimator_reads_batches_built_together_as_one_statement(tmp_path):
     est = Estimator.from_ledger(eng, ["m", "sql_m", "ml_m"], {"sql_m": "sql", "ml_m": "python"})
     assert "ml_m" not in est.fits and est.source("ml_m") == "default (no history)"
     sql_s, ml_s = est.batch("sql_m", 1000, None)[0], est.batch("ml_m", 1000, None)[0]
-    assert sql_s == pytest.approx(0.05 + 1000 * 0.001) and ml_s == pytest.approx(0.05 + 1000 * 0.03)
+    assert sql_s == pytest.approx(0.05 + 1000 * 0.001) and ml_s == pytest.approx(1.5 + 1000 * 0.03)
+    # a Python model seen only in season-long batches: a one-date batch still pays its fixed cost
+    record_batch(eng, "r3", "ml_m", dt.date(2024, 10, 1), dt.date(2025, 4, 30), 200, None, None, 20.0, "ok")
+    ml = Estimator.from_ledger(eng, ["ml_m"], {"ml_m": "python"}).fits["ml_m"]
+    assert ml.overhead == pytest.approx(1.5) and ml.predict(200, None)[0] == pytest.approx(20.0)
+    assert ml.predict(1, None)[0] == pytest.approx(1.5 + 18.5 / 200)
     eng.close()
 
 

@@ -16,11 +16,13 @@ import heapq
 import statistics
 from dataclasses import dataclass
 
-# First-run default, stated in the plan output: a batch costs 0.05 s plus, per date, 1 ms for a SQL model and
-# 30 ms for a Python (ML) one. Measured on a 2-core machine over every season: the SQL models cost 0.1-1.2 ms
-# a date, predictions with their walk-forward training ~30 ms (the flat 4 ms once made a first features
-# backfill's ETA 3.5x its run time).
-DEFAULT_OVERHEAD_S = 0.05
+# First-run default, stated in the plan output: a batch costs 0.05 s (SQL model) or 1.5 s (Python model) plus,
+# per date, 1 ms for a SQL model and 30 ms for a Python (ML) one. Measured on a 2-core machine over every
+# season: the SQL models cost 0.1-1.2 ms a date, predictions with their walk-forward training ~30 ms (the flat
+# 4 ms once made a first features backfill's ETA 3.5x its run time). A one-date predictions batch costs about
+# 1.5 s whatever its size (LightGBM's import, the model frame's statement, loading the stored models): with
+# 0.05 s, a first daily run after a season-long backfill was estimated at 0.5 s and took 7.8 s.
+DEFAULT_OVERHEAD_S = {"sql": 0.05, "python": 1.5}
 DEFAULT_PER_DATE_S = {"sql": 0.001, "python": 0.03}
 HISTORY = 60  # most recent successful batches per model used for the fit
 RUN_HISTORY = 5  # recent runs that calibrate the schedule
@@ -79,11 +81,12 @@ class Estimator:
             WHERE outcome = 'ok' AND simulated_s > 0.2 AND wall_s > 0 ORDER BY ended_at DESC LIMIT ?""",
                                                 [RUN_HISTORY])]
         factor = min(max(statistics.median(ratios), 0.5), 3.0) if ratios else 1.0
-        return cls({m: _fit(m, obs) for m, obs in by_model.items()}, factor, kinds)
+        kinds = kinds or {}
+        return cls({m: _fit(m, obs, _kind(kinds, m)) for m, obs in by_model.items()}, factor, kinds)
 
     def default(self, model: str) -> Fit:
-        rate = DEFAULT_PER_DATE_S.get(self.kinds.get(model, "sql"), DEFAULT_PER_DATE_S["sql"])
-        return Fit(model, "dates", DEFAULT_OVERHEAD_S, rate, 1.0, 1.5, 0)
+        kind = _kind(self.kinds, model)
+        return Fit(model, "dates", DEFAULT_OVERHEAD_S[kind], DEFAULT_PER_DATE_S[kind], 1.0, 1.5, 0)
 
     def batch(self, model: str, n_dates: int, rows: int | None) -> tuple[float, float]:
         return self.fits.get(model, self.default(model)).predict(n_dates, rows)
@@ -93,7 +96,12 @@ class Estimator:
         return f"{f.samples} past batches" if f else "default (no history)"
 
 
-def _fit(model: str, obs: list[tuple[int, int | None, float]]) -> Fit:
+def _kind(kinds: dict[str, str], model: str) -> str:
+    kind = kinds.get(model, "sql")
+    return kind if kind in DEFAULT_PER_DATE_S else "sql"
+
+
+def _fit(model: str, obs: list[tuple[int, int | None, float]], kind: str = "sql") -> Fit:
     use_rows = all(e is not None for _, e, _ in obs) and any(e for _, e, _ in obs)
     xs = [float(e if use_rows else n) for n, e, _ in obs]
     ys = [s for _, _, s in obs]
@@ -110,7 +118,7 @@ def _fit(model: str, obs: list[tuple[int, int | None, float]]) -> Fit:
         # One size seen (often one statement over every date): the fixed cost cannot be told apart from
         # the rate. Assume the stated default overhead, not a share of a season-long statement (which
         # made a first gap fill of 144 one-date batches look 5x longer than it was).
-        overhead = min(DEFAULT_OVERHEAD_S, min(ys) * 0.5)
+        overhead = min(DEFAULT_OVERHEAD_S[kind], min(ys) * 0.5)
         rate = (statistics.fmean(ys) - overhead) / max(xs[0], 1.0)
     ratios = sorted(y / max(overhead + rate * x, 1e-6) for x, y in zip(xs, ys))
     q50 = statistics.median(ratios)

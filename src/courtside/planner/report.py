@@ -88,9 +88,9 @@ def plan_headline(plan: Plan) -> str:
         return (f"Nothing to do for `{plan.target}`: {plan.skipped_complete} partitions in scope are complete "
                 "(or partial with unchanged inputs).")
     defaults = [m for m, s in plan.estimate_source.items() if s.startswith("default")]
-    rates = ", ".join(f"{1000 * r:g} ms ({kind} model)" for kind, r in DEFAULT_PER_DATE_S.items())
-    est = (f"; ETA for {', '.join(defaults)} from the default ({DEFAULT_OVERHEAD_S:g} s/batch + per date {rates}, "
-           "no history yet)" if defaults else "")
+    rates = ", ".join(f"{kind} model {DEFAULT_OVERHEAD_S[kind]:g} s/batch + {1000 * r:g} ms/date"
+                      for kind, r in DEFAULT_PER_DATE_S.items())
+    est = f"; ETA for {', '.join(defaults)} from the default ({rates}; no history yet)" if defaults else ""
     groups = len(execution_groups(plan.batches))
     together = f" (run as {groups} statements: batches of a model run together where they can)" \
         if groups < len(plan.batches) else ""
