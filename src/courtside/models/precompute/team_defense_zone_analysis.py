@@ -15,75 +15,83 @@ League average per zone = the mean over every team of its own zone FG% allowed a
 strictly before D). It replaces the original's "teams with >= 10 games in the last 30 days", which was
 empty for the first weeks of a season and for every playoff date, and keeps team and league comparable.
 Zone names are `paint`, `mid_range`, `three` (the original's `perimeter`), matching the column names.
+
+How one date stays cheap (a one-date batch is mostly fixed per-operator costs): one window pass computes, after
+each game, the state of the team's last 15 games and of its last 15 games with zones (every game is in the
+stream once as a game and once more as a zone game, partitioned apart); the six zone counts and the game
+count are summed as one packed HUGEINT (models/bits.py); and the state entering a date is the row of the last
+game before it, found by an equality join plus `game_date < D <= next game` (no ASOF join).
 """
 
+from courtside.models.bits import hugeint_field, packed_hugeint
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
 
-SQL = """
+# 12 bits a field: a sum over 15 games stays far below 4096 (a team allows ~90 field-goal attempts a game in all
+# zones together); the count of games is at most 15.
+ZONE_SUM = (("games", 12), ("paint_a", 12), ("paint_m", 12), ("mid_a", 12), ("mid_m", 12), ("three_a", 12),
+            ("three_m", 12))
+PACKED = packed_hugeint(ZONE_SUM, {
+    "games": "1", "paint_a": "h.opp_paint_attempts", "paint_m": "h.opp_paint_makes",
+    "mid_a": "h.opp_mid_range_attempts", "mid_m": "h.opp_mid_range_makes",
+    "three_a": "h.opp_three_attempts", "three_m": "h.opp_three_makes"})
+
+
+def _zone(name: str) -> str:
+    return hugeint_field("r.zs", ZONE_SUM, name)
+
+
+SQL = f"""
 WITH targets AS (
-    SELECT u.game_date, u.season, u.team_abbr, u.opponent_abbr, d.season_start
+    SELECT u.game_date, u.season, u.team_abbr, u.opponent_abbr,
+           date_diff('day', d.season_start, u.game_date) AS days_into_season
     FROM analytics.upcoming_team_game_context u
     JOIN raw.game_dates d ON d.game_date = u.game_date
     WHERE u.game_date BETWEEN $start AND $end
 ),
-history AS (
-    SELECT * FROM analytics.team_defense_game_summary
-    WHERE game_date < $end AND season IN (SELECT DISTINCT season FROM targets)
+-- every game of the seasons read (zone = false) and once more if it has shot zones (zone = true)
+stream AS (
+    SELECT h.team_abbr, h.season, h.game_date, k.zone, h.defensive_rating, h.opponent_pace,
+           CASE WHEN k.zone THEN {PACKED} END AS p  -- zone columns are never NULL on a game with shot zones
+    FROM analytics.team_defense_game_summary h, (VALUES (false), (true)) k(zone)
+    WHERE h.game_date < $end AND h.season IN (SELECT DISTINCT season FROM targets) AND (h.has_shot_zones OR NOT k.zone)
 ),
--- state of each team "after" each of its games: the last 15 games ending with that one
+-- state of each team "after" each of its games: the last 15 games (zone games) ending with that one
 rolling AS (
-    SELECT team_abbr, season, game_date,
-           count(*) OVER w AS games_in_sample,
+    SELECT team_abbr, season, game_date, zone,
+           coalesce(lead(game_date) OVER w, DATE '9999-12-31') AS next_date,
+           least(row_number() OVER w, 15) AS games_in_sample,
            avg(defensive_rating) OVER w AS defensive_rating,
-           avg(opponent_pace) OVER w AS opponent_pace
-    FROM history
-    WINDOW w AS (PARTITION BY team_abbr, season ORDER BY game_date ROWS BETWEEN 14 PRECEDING AND CURRENT ROW)
+           avg(opponent_pace) OVER w AS opponent_pace,
+           sum(p) OVER w AS zs
+    FROM stream
+    WINDOW w AS (PARTITION BY team_abbr, season, zone ORDER BY game_date ROWS BETWEEN 14 PRECEDING AND CURRENT ROW)
 ),
-zone_rolling AS (
-    SELECT team_abbr, season, game_date,
-           count(*) OVER w AS zone_games,
-           sum(opp_paint_makes) OVER w / nullif(sum(opp_paint_attempts) OVER w, 0) AS paint_pct,
-           sum(opp_mid_range_makes) OVER w / nullif(sum(opp_mid_range_attempts) OVER w, 0) AS mid_pct,
-           sum(opp_three_makes) OVER w / nullif(sum(opp_three_attempts) OVER w, 0) AS three_pct
-    FROM history
-    WHERE has_shot_zones
-    WINDOW w AS (PARTITION BY team_abbr, season ORDER BY game_date ROWS BETWEEN 14 PRECEDING AND CURRENT ROW)
-),
--- every team of the season as of each target date (for the league average)
-league_grid AS (
-    SELECT d.game_date, d.season, t.team_abbr
+-- every team of the season entering each target date (strictly before it): the row of its last game before
+state AS (
+    SELECT d.game_date, r.team_abbr, r.zone, r.games_in_sample, r.defensive_rating, r.opponent_pace,
+           {_zone("games")} AS zone_games,
+           {_zone("paint_m")} / nullif({_zone("paint_a")}, 0) AS paint_pct,
+           {_zone("mid_m")} / nullif({_zone("mid_a")}, 0) AS mid_pct,
+           {_zone("three_m")} / nullif({_zone("three_a")}, 0) AS three_pct
     FROM (SELECT DISTINCT game_date, season FROM targets) d
-    JOIN (SELECT DISTINCT season, team_abbr FROM history) t ON t.season = d.season
+    JOIN rolling r ON r.season = d.season AND r.game_date < d.game_date AND d.game_date <= r.next_date
 ),
-league AS (
-    SELECT g.game_date,
-           avg(z.paint_pct) AS lg_paint, avg(z.mid_pct) AS lg_mid, avg(z.three_pct) AS lg_three
-    FROM league_grid g
-    ASOF JOIN zone_rolling z
-      ON z.team_abbr = g.team_abbr AND z.season = g.season AND g.game_date > z.game_date
-    GROUP BY g.game_date
-),
-joined AS (
-    SELECT t.game_date, t.season, t.team_abbr, t.opponent_abbr, t.season_start,
+scored AS (
+    SELECT t.game_date, t.season, t.team_abbr, t.opponent_abbr,
            coalesce(r.games_in_sample, 0) AS games_in_sample,
            r.defensive_rating, r.opponent_pace,
            coalesce(z.zone_games, 0) AS zone_games_in_sample,
            z.paint_pct, z.mid_pct, z.three_pct,
-           l.lg_paint, l.lg_mid, l.lg_three
+           l.lg_paint, l.lg_mid, l.lg_three,
+           (z.paint_pct - l.lg_paint) * 100 AS paint_vs,
+           (z.mid_pct - l.lg_mid) * 100 AS mid_vs,
+           (z.three_pct - l.lg_three) * 100 AS three_vs,
+           CASE WHEN t.days_into_season <= 21 THEN least(5 + t.days_into_season // 3, 14) ELSE 15 END AS min_games
     FROM targets t
-    ASOF LEFT JOIN rolling r
-      ON r.team_abbr = t.team_abbr AND r.season = t.season AND t.game_date > r.game_date
-    ASOF LEFT JOIN zone_rolling z
-      ON z.team_abbr = t.team_abbr AND z.season = t.season AND t.game_date > z.game_date
-    LEFT JOIN league l ON l.game_date = t.game_date
-),
-scored AS (
-    SELECT *,
-           (paint_pct - lg_paint) * 100 AS paint_vs,
-           (mid_pct - lg_mid) * 100 AS mid_vs,
-           (three_pct - lg_three) * 100 AS three_vs,
-           date_diff('day', season_start, game_date) AS days_into_season
-    FROM joined
+    LEFT JOIN state r ON r.team_abbr = t.team_abbr AND r.game_date = t.game_date AND NOT r.zone
+    LEFT JOIN state z ON z.team_abbr = t.team_abbr AND z.game_date = t.game_date AND z.zone
+    LEFT JOIN (SELECT game_date, avg(paint_pct) AS lg_paint, avg(mid_pct) AS lg_mid, avg(three_pct) AS lg_three
+               FROM state WHERE zone GROUP BY game_date) l ON l.game_date = t.game_date
 )
 SELECT game_date, team_abbr, opponent_abbr, season,
        ROUND(paint_pct, 4) AS paint_pct_allowed,
@@ -105,10 +113,8 @@ SELECT game_date, team_abbr, opponent_abbr, season,
        CASE greatest(paint_vs, mid_vs, three_vs)
             WHEN paint_vs THEN 'paint' WHEN mid_vs THEN 'mid_range' WHEN three_vs THEN 'three' END AS weakest_zone,
        (zone_games_in_sample > 0 AND paint_pct IS NOT NULL) AS has_zone_data,
-       CASE WHEN days_into_season <= 21 THEN least(5 + days_into_season // 3, 14) ELSE 15 END::INTEGER
-           AS min_games_required,
-       games_in_sample < CASE WHEN days_into_season <= 21 THEN least(5 + days_into_season // 3, 14) ELSE 15 END
-           AS small_sample
+       min_games::INTEGER AS min_games_required,
+       games_in_sample < min_games AS small_sample
 FROM scored
 """
 
