@@ -1,7 +1,13 @@
 """analytics.player_game_summary: one row per player box score of the date, with efficiency,
-usage from team totals and shot-zone attempts/makes from the shot chart where the game has one."""
+usage from team totals and shot-zone attempts/makes from the shot chart where the game has one.
 
-from courtside.models.analytics._fragments import ZONE_AGGREGATES, game_minutes, r4, ts_pct, zone_select
+Each formula is written once in the SQL (a one-date batch is mostly planning, which grows with the text):
+the zone code of a shot is computed once and summed twice (attempts, makes), then read field by field;
+usage is computed once beside the box and tested against 100 from there.
+"""
+
+from courtside.models.analytics._fragments import ZONE_CODE, ZONE_COLUMNS, game_minutes, r4, ts_pct, zone_select
+from courtside.models.bits import field
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
 
 # usage = 100 * (FGA + 0.44 FTA + TOV) * (team_minutes / 5) / (minutes * team (FGA + 0.44 FTA + TOV)), with the
@@ -11,16 +17,25 @@ USAGE = """CASE WHEN b.has_attempts AND b.minutes > 0 THEN
     100.0 * (b.fga + 0.44 * b.fta + b.tov) * t.game_minutes / nullif(b.minutes * (t.fga + 0.44 * t.fta + t.tov), 0)
 END"""
 
+# the six zone counts of a player's shots, read from the two packed sums `a` (attempts) and `m` (makes)
+_ZONE_FIELDS = ",\n    ".join(
+    f"{field(packed, i, top=i == 2)} AS {name}"
+    for name, (packed, i) in zip(ZONE_COLUMNS, [("a", 0), ("m", 0), ("a", 1), ("m", 1), ("a", 2), ("m", 2)]))
+
 SQL = f"""
 WITH team AS (
     SELECT game_id, team_abbr, fga, fta, tov, {game_minutes('t')} AS game_minutes
     FROM raw.team_boxscores t WHERE game_date BETWEEN $start AND $end
 ),
 zones AS (
-    SELECT game_id, player_id, {ZONE_AGGREGATES}
-    FROM raw.shots WHERE game_date BETWEEN $start AND $end
-    GROUP BY game_id, player_id
-    HAVING count(*) > 0  -- always true; lowers the row estimate so the join builds on the narrow zones
+    SELECT game_id, player_id, {_ZONE_FIELDS}
+    FROM (
+        SELECT game_id, player_id, sum(code)::BIGINT AS a, sum(CASE WHEN made THEN code ELSE 0 END)::BIGINT AS m
+        FROM (SELECT game_id, player_id, made, {ZONE_CODE} AS code FROM raw.shots
+              WHERE game_date BETWEEN $start AND $end)
+        GROUP BY game_id, player_id
+        HAVING count(*) > 0  -- always true; lowers the row estimate so the join builds on the narrow zones
+    )
 ),
 shot_games AS (SELECT DISTINCT game_id FROM zones)
 SELECT
@@ -34,23 +49,25 @@ SELECT
     {r4(f"CASE WHEN b.has_attempts THEN {ts_pct('b')} END")} AS ts_pct,
     {r4("CASE WHEN b.has_attempts THEN (b.fgm + 0.5 * b.fg3m) / nullif(b.fga, 0) END")} AS efg_pct,
     -- Above 100 only from a cameo whose minutes were rounded (e.g. 3 shots in "1" minute): not measurable, NULL.
-    {r4(f"CASE WHEN {USAGE} <= 100 THEN {USAGE} END")} AS usage_rate,
+    {r4("CASE WHEN b.usage <= 100 THEN b.usage END")} AS usage_rate,
     {zone_select('z', 'sg.game_id IS NOT NULL')},
     sg.game_id IS NOT NULL AS has_shot_zones,
     b.has_attempts, b.has_rebounds_assists, b.completeness, b.source
-FROM raw.player_boxscores b
-LEFT JOIN team t ON t.game_id = b.game_id AND t.team_abbr = b.team_abbr
+FROM (SELECT b.*, {USAGE} AS usage
+      FROM raw.player_boxscores b LEFT JOIN team t ON t.game_id = b.game_id AND t.team_abbr = b.team_abbr
+      WHERE b.game_date BETWEEN $start AND $end) b
 LEFT JOIN shot_games sg ON sg.game_id = b.game_id
 LEFT JOIN zones z ON z.game_id = b.game_id AND z.player_id = b.player_id
-WHERE b.game_date BETWEEN $start AND $end
 """
 
 # Every player box of the date; 0 on a game date with none (play-in games have no public player boxes:
-# that gap belongs to raw.player_boxscores, whose own coverage shows it).
+# that gap belongs to raw.player_boxscores, whose own coverage shows it). One row per calendar day of the
+# range (readers join it on the game dates): a day series costs a fraction of the calendar view's planning.
 EXPECTED = """
 SELECT d.game_date, count(b.player_id) AS expected
-FROM raw.game_dates d LEFT JOIN raw.player_boxscores b ON b.game_date = d.game_date
-WHERE d.game_date BETWEEN $start AND $end GROUP BY d.game_date
+FROM (SELECT unnest(generate_series($start, $end, INTERVAL 1 DAY))::DATE AS game_date) d
+LEFT JOIN raw.player_boxscores b ON b.game_date = d.game_date
+GROUP BY d.game_date
 """
 
 MODEL = Model(
