@@ -26,8 +26,8 @@ game before it, found by an equality join plus `game_date < D <= next game` (no 
 from courtside.models.bits import hugeint_field, packed_hugeint
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
 
-# 12 bits a field: a sum over 15 games stays far below 4096 (a team allows ~90 field-goal attempts a game in all
-# zones together); the count of games is at most 15.
+# 12 bits a field: a sum over 15 games stays far below 4096, which would take 273 attempts a game in one zone
+# (a team's opponents attempt ~90 field goals a game in all zones together); the count of games is at most 15.
 ZONE_SUM = (("games", 12), ("paint_a", 12), ("paint_m", 12), ("mid_a", 12), ("mid_m", 12), ("three_a", 12),
             ("three_m", 12))
 PACKED = packed_hugeint(ZONE_SUM, {
