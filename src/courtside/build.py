@@ -26,7 +26,7 @@ import uuid
 from dataclasses import dataclass
 
 from courtside.errors import MissingUpstream, ModelError
-from courtside.models.registry import Model, Registry, Window
+from courtside.models.registry import Model, Registry, SqlRows, Window
 
 # Above this many target dates the upstream fingerprint uses prefix sums (planner/upstream.py): the
 # exact pairwise join is quadratic for long windows, but cheaper for a handful of dates.
@@ -230,15 +230,18 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
         date_set = f"(SELECT game_date FROM {tmp})" if sql_dates else None
     in_targets = (f"game_date BETWEEN {_date(days[0])} AND {_date(days[-1])}"
                   + (f" AND game_date IN {date_set}" if date_set else ""))
-    view = None
-    if model.kind == "python":
-        frame = model.python(context if context is not None else engine, start, end)
-        view = f"_cs_frame_{id(frame):x}"
-        con.register(view, frame)
-        source = f"SELECT * FROM {view}"
-    else:
-        source = _render_with(model.sql, start, end, sql_dates, date_set)
+    view = cleanup = None
     try:
+        if model.kind == "python":
+            frame = model.python(context if context is not None else engine, start, end)
+            if isinstance(frame, SqlRows):
+                source, cleanup = frame.sql, frame.cleanup
+            else:
+                view = f"_cs_frame_{id(frame):x}"
+                con.register(view, frame)
+                source = f"SELECT * FROM {view}"
+        else:
+            source = _render_with(model.sql, start, end, sql_dates, date_set)
         have = _table_columns(engine, model.table)
         expected_sql = (
             f"SELECT game_date, sum(expected)::BIGINT AS expected FROM "
@@ -264,6 +267,8 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
     finally:
         if view is not None:
             con.unregister(view)
+        if cleanup is not None:
+            cleanup()
         if tmp is not None:
             con.execute(f"DROP TABLE IF EXISTS {tmp}")
     return BuildResult(model.name, start, end, len(written), int(rows), int(expected), time.perf_counter() - t0,
