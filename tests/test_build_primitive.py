@@ -214,3 +214,30 @@ def test_broken_grain_and_missing_upstream_on_both_paths(engine, monkeypatch, sm
         build(engine, reg, RUNNING, D(2024, 1, 4), D(2024, 1, 4), "r3")
     assert err.value.missing == {"analytics.games_per_day": [D(2024, 1, 2)]}
     assert not engine.table_exists(RUNNING.table)
+
+
+def test_a_python_model_can_leave_its_rows_in_temp_tables(engine):
+    """SqlRows: the build writes the rows the SELECT gives and then drops the model's temp tables - also
+    when the write fails (rows outside the dates roll back, the temp table still goes)."""
+    from courtside.models.registry import SqlRows
+
+    def rows(ctx, start, end, shift=0):
+        ctx.execute(f"CREATE TEMP TABLE _py_rows AS SELECT game_date + {shift} AS game_date, count(*)::INTEGER AS games "
+                    "FROM raw.schedule WHERE game_date BETWEEN ? AND ? GROUP BY 1", [start, end])
+        return SqlRows("SELECT * FROM _py_rows", lambda: ctx.execute("DROP TABLE _py_rows"))
+
+    temp_tables = "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = '_py_rows'"
+    good = Model("analytics.py_games", "analytics", ("game_date",), kind="python", python=rows,
+                 reads=("raw.schedule",), edges=(Edge("raw.schedule", Window.same_date()),))
+    reg = Registry([*SOURCES, good])
+    r = build(engine, reg, good, D(2024, 1, 1), D(2024, 1, 4), "py")
+    assert (r.dates, r.rows) == (3, 3) and engine.scalar(temp_tables) == 0
+    assert engine.fetchall("SELECT games FROM analytics.py_games ORDER BY game_date") == [(2,), (2,), (2,)]
+
+    bad = Model("analytics.py_games", "analytics", ("game_date",), kind="python",
+                python=lambda ctx, s, e: rows(ctx, s, e, shift=1),
+                reads=("raw.schedule",), edges=(Edge("raw.schedule", Window.same_date()),))
+    with pytest.raises(ModelError, match="outside"):
+        build(engine, Registry([*SOURCES, bad]), bad, D(2024, 1, 1), D(2024, 1, 4), "py-bad")
+    assert engine.scalar(temp_tables) == 0
+    assert engine.fetchall("SELECT games FROM analytics.py_games ORDER BY game_date") == [(2,), (2,), (2,)]
