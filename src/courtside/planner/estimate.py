@@ -81,7 +81,6 @@ class Estimator:
             WHERE outcome = 'ok' AND simulated_s > 0.2 AND wall_s > 0 ORDER BY ended_at DESC LIMIT ?""",
                                                 [RUN_HISTORY])]
         factor = min(max(statistics.median(ratios), 0.5), 3.0) if ratios else 1.0
-        kinds = kinds or {}
         return cls({m: _fit(m, obs, _kind(kinds, m)) for m, obs in by_model.items()}, factor, kinds)
 
     def default(self, model: str) -> Fit:
@@ -96,8 +95,9 @@ class Estimator:
         return f"{f.samples} past batches" if f else "default (no history)"
 
 
-def _kind(kinds: dict[str, str], model: str) -> str:
-    kind = kinds.get(model, "sql")
+def _kind(kinds: dict[str, str] | None, model: str) -> str:
+    """Which default a model gets: its kind's, SQL's when the kind is unknown."""
+    kind = (kinds or {}).get(model, "sql")
     return kind if kind in DEFAULT_PER_DATE_S else "sql"
 
 
