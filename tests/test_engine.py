@@ -1,0 +1,24 @@
+"""The DuckDB adapter: the warehouse file is attached (with its row group size) and every thread's
+cursor reads and writes that file, not the in-memory catalog a new cursor starts in."""
+
+from __future__ import annotations
+
+import threading
+
+from courtside.engine import Engine
+from courtside.engine.duckdb import ROW_GROUP_SIZE
+
+
+def test_a_worker_threads_writes_land_in_the_warehouse_file_in_small_row_groups(tmp_path):
+    path = tmp_path / "w.duckdb"
+    rows = 3 * ROW_GROUP_SIZE + 100
+    with Engine(path) as engine:
+        worker = threading.Thread(target=engine.execute,
+                                  args=(f"CREATE TABLE analytics.t AS SELECT range AS x FROM range({rows})",))
+        worker.start()
+        worker.join()
+    with Engine(path) as engine:
+        assert engine.scalar("SELECT count(*) FROM analytics.t") == rows
+        groups = engine.scalar("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('analytics.t')")
+        assert groups == 4   # DuckDB's default of 122,880 rows a group would make 2
+        assert engine.scalar("SELECT current_database()") == "courtside"
