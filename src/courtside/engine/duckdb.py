@@ -23,8 +23,9 @@ SCHEMAS = ("raw", "analytics", "precompute", "predictions", "grading", "ledger")
 CATALOG = "courtside"
 # Half DuckDB's default of 122,880 rows: a model table of ~240k rows is written as four row groups,
 # compressed two at a time, instead of two row groups of which a partial one waits for the other.
-# Building the ten models took 5.2-5.8 s instead of 6.4-7.4 s (back to back, same machine); writing
-# the rows is about 40% of a full build (benchmarks/bench_write_cost.py). 40,960 and 81,920 were no better.
+# Building the ten models took 5.2-5.8 s instead of 6.4-7.4 s (back to back, same machine): writing the
+# rows went from 41% to 19% of the models' statements (benchmarks/bench_write_cost.py). 40,960 and 81,920
+# were no better.
 ROW_GROUP_SIZE = 61_440
 
 
