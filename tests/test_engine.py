@@ -22,3 +22,4 @@ def test_a_worker_threads_writes_land_in_the_warehouse_file_in_small_row_groups(
         groups = engine.scalar("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('analytics.t')")
         assert groups == 4   # DuckDB's default of 122,880 rows a group would make 2
         assert engine.scalar("SELECT current_database()") == "courtside"
+        assert engine.scalar("SELECT current_setting('temp_directory')") == f"{path}.tmp"

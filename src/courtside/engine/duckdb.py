@@ -153,6 +153,8 @@ def _open(path: str, wait_seconds: float) -> duckdb.DuckDBPyConnection:
         try:
             con.execute(f"ATTACH {quoted} AS {CATALOG} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
             con.execute(f"USE {CATALOG}")
+            if path != ":memory:":  # spill beside the file, as when it is the main database (not into the cwd)
+                con.execute("SET temp_directory = " + quoted[:-1] + ".tmp'")
             return con
         except BaseException as exc:
             con.close()
