@@ -1,12 +1,16 @@
 """The DuckDB adapter: the warehouse file is attached (with its row group size) and every thread's
-cursor reads and writes that file, not the in-memory catalog a new cursor starts in."""
+cursor reads and writes that file, not the in-memory catalog a new cursor starts in; a file that is
+not a warehouse is a clear error, not a traceback."""
 
 from __future__ import annotations
 
 import threading
 
+import pytest
+
 from courtside.engine import Engine
 from courtside.engine.duckdb import ROW_GROUP_SIZE
+from courtside.errors import WarehouseError
 
 
 def test_a_worker_threads_writes_land_in_the_warehouse_file_in_small_row_groups(tmp_path):
@@ -23,3 +27,11 @@ def test_a_worker_threads_writes_land_in_the_warehouse_file_in_small_row_groups(
         assert groups == 4   # DuckDB's default of 122,880 rows a group would make 2
         assert engine.scalar("SELECT current_database()") == "courtside"
         assert engine.scalar("SELECT current_setting('temp_directory')") == f"{path}.tmp"
+
+
+def test_a_file_that_is_not_a_warehouse_is_named_and_left_as_it_was(tmp_path):
+    path = tmp_path / "notes.duckdb"
+    path.write_text("not a database\n")
+    with pytest.raises(WarehouseError, match=r"notes\.duckdb.*not a valid DuckDB database file"):
+        Engine(path)
+    assert path.read_text() == "not a database\n"

@@ -42,6 +42,10 @@ class WarehouseBusy(CourtsideError):
     """Another process holds the warehouse."""
 
 
+class WarehouseError(CourtsideError):
+    """The warehouse file cannot be opened (not a DuckDB file, unreadable, a directory...)."""
+
+
 class LeaseHeld(CourtsideError):
     """Another run holds a lease on a partition this run wants to write."""
 

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 import duckdb
 
-from courtside.errors import WarehouseBusy
+from courtside.errors import WarehouseBusy, WarehouseError
 
 SCHEMAS = ("raw", "analytics", "precompute", "predictions", "grading", "ledger")
 # The warehouse file is ATTACHed under this name (and made the default catalog), not opened as the
@@ -158,8 +158,10 @@ def _open(path: str, wait_seconds: float) -> duckdb.DuckDBPyConnection:
             return con
         except BaseException as exc:
             con.close()
-            if not isinstance(exc, duckdb.IOException) or "lock" not in str(exc).lower():
+            if not isinstance(exc, duckdb.IOException):
                 raise
+            if "lock" not in str(exc).lower():
+                raise WarehouseError(f"warehouse `{path}` cannot be opened: {exc}") from None
             if time.monotonic() >= deadline:
                 holder = _lock_holder(str(exc))
                 raise WarehouseBusy(
