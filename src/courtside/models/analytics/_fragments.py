@@ -47,16 +47,18 @@ THREE = "zone IN ('corner_3', 'above_break_3', 'backcourt')"
 ZONE_CODE = f"CASE WHEN {PAINT} THEN {unit(0)} WHEN {MID} THEN {unit(1)} WHEN {THREE} THEN {unit(2)} ELSE 0 END"
 _ATTEMPTS = f"sum({ZONE_CODE})::BIGINT"
 _MAKES = f"sum(CASE WHEN made THEN {ZONE_CODE} ELSE 0 END)::BIGINT"
-ZONE_AGGREGATES = f"""
-    {field(_ATTEMPTS, 0)} AS paint_attempts,
-    {field(_MAKES, 0)} AS paint_makes,
-    {field(_ATTEMPTS, 1)} AS mid_range_attempts,
-    {field(_MAKES, 1)} AS mid_range_makes,
-    {field(_ATTEMPTS, 2, top=True)} AS three_attempts_zone,
-    {field(_MAKES, 2, top=True)} AS three_makes_zone"""
 
 ZONE_COLUMNS = ("paint_attempts", "paint_makes", "mid_range_attempts", "mid_range_makes",
                 "three_attempts_zone", "three_makes_zone")
+
+
+def zone_fields(attempts: str, makes: str) -> str:
+    """The six ZONE_COLUMNS read from the packed sums of the shots' codes (attempts) and of the made ones'."""
+    return ",\n    ".join(f"{field(packed, i, top=i == 2)} AS {name}" for name, (packed, i) in zip(
+        ZONE_COLUMNS, [(attempts, 0), (makes, 0), (attempts, 1), (makes, 1), (attempts, 2), (makes, 2)]))
+
+
+ZONE_AGGREGATES = "\n    " + zone_fields(_ATTEMPTS, _MAKES)
 
 
 def zone_select(z: str, covered: str, prefix: str = "", names: tuple[str, ...] = ZONE_COLUMNS) -> str:

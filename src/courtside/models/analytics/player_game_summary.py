@@ -6,8 +6,7 @@ the zone code of a shot is computed once and summed twice (attempts, makes), the
 usage is computed once beside the box and tested against 100 from there.
 """
 
-from courtside.models.analytics._fragments import ZONE_CODE, ZONE_COLUMNS, game_minutes, r4, ts_pct, zone_select
-from courtside.models.bits import field
+from courtside.models.analytics._fragments import ZONE_CODE, game_minutes, r4, ts_pct, zone_fields, zone_select
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
 
 # usage = 100 * (FGA + 0.44 FTA + TOV) * (team_minutes / 5) / (minutes * team (FGA + 0.44 FTA + TOV)), with the
@@ -17,18 +16,13 @@ USAGE = """CASE WHEN b.has_attempts AND b.minutes > 0 THEN
     100.0 * (b.fga + 0.44 * b.fta + b.tov) * t.game_minutes / nullif(b.minutes * (t.fga + 0.44 * t.fta + t.tov), 0)
 END"""
 
-# the six zone counts of a player's shots, read from the two packed sums `a` (attempts) and `m` (makes)
-_ZONE_FIELDS = ",\n    ".join(
-    f"{field(packed, i, top=i == 2)} AS {name}"
-    for name, (packed, i) in zip(ZONE_COLUMNS, [("a", 0), ("m", 0), ("a", 1), ("m", 1), ("a", 2), ("m", 2)]))
-
 SQL = f"""
 WITH team AS (
     SELECT game_id, team_abbr, fga, fta, tov, {game_minutes('t')} AS game_minutes
     FROM raw.team_boxscores t WHERE game_date BETWEEN $start AND $end
 ),
 zones AS (
-    SELECT game_id, player_id, {_ZONE_FIELDS}
+    SELECT game_id, player_id, {zone_fields('a', 'm')}
     FROM (
         SELECT game_id, player_id, sum(code)::BIGINT AS a, sum(CASE WHEN made THEN code ELSE 0 END)::BIGINT AS m
         FROM (SELECT game_id, player_id, made, {ZONE_CODE} AS code FROM raw.shots
