@@ -23,6 +23,7 @@ count are summed as one packed HUGEINT (models/bits.py); and the state entering 
 game before it, found by an equality join plus `game_date < D <= next game` (no ASOF join).
 """
 
+from courtside.models.analytics._fragments import TWO_TEAM_ROWS_PER_GAME
 from courtside.models.bits import hugeint_field, packed_hugeint
 from courtside.models.registry import Edge, Model, Window, in_range, not_null
 
@@ -131,8 +132,8 @@ MODEL = Model(
         Edge("analytics.team_defense_game_summary", Window.season_before()),
         Edge("raw.schedule", Window.season_through()),
     ),
-    # two teams per scheduled game (counted from the schedule, not the calendar view: see `targets`)
-    expected="SELECT game_date, 2 * count(*) AS expected FROM raw.schedule WHERE game_date BETWEEN $start AND $end GROUP BY 1",
+    # from the schedule, not the calendar view (see `targets`)
+    expected=TWO_TEAM_ROWS_PER_GAME,
     checks=(
         *not_null("game_date", "team_abbr", "games_in_sample", "small_sample", "has_zone_data"),
         in_range("paint_pct_allowed", 0, 1),
