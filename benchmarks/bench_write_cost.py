@@ -20,18 +20,19 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_build import load_once  # same folder: the raw load bench_build times
+
 
 def load_and_build(data: str | None, path: Path, loaded: str | None) -> None:
     from courtside.build import build
     from courtside.ledger import new_run_id
     from courtside.project import Project
-    from courtside.sources.load import load_all
 
     if loaded:
         shutil.copy(loaded, path)
+    else:
+        load_once(data, path)
     with Project(path, data) as p:
-        if not loaded:
-            load_all(p.engine, p.data_dir)
         first, last = p.engine.fetchone("SELECT min(game_date), max(game_date) FROM raw.game_dates")
         for name in p.registry.ancestors("precompute.ml_feature_store"):
             if p.registry[name].kind != "source":
