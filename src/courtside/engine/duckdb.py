@@ -147,14 +147,13 @@ class Engine:
 def _open(path: str, wait_seconds: float) -> duckdb.DuckDBPyConnection:
     """Open the file, waiting up to `wait_seconds` while another process holds its lock."""
     deadline = time.monotonic() + wait_seconds
-    quoted = "'" + path.replace("'", "''") + "'"
     while True:
         con = duckdb.connect()
         try:
-            con.execute(f"ATTACH {quoted} AS {CATALOG} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
+            con.execute(f"ATTACH {_literal(path)} AS {CATALOG} (ROW_GROUP_SIZE {ROW_GROUP_SIZE})")
             con.execute(f"USE {CATALOG}")
             if path != ":memory:":  # spill beside the file, as when it is the main database (not into the cwd)
-                con.execute("SET temp_directory = " + quoted[:-1] + ".tmp'")
+                con.execute(f"SET temp_directory = {_literal(path + '.tmp')}")
             return con
         except BaseException as exc:
             con.close()
@@ -169,6 +168,11 @@ def _open(path: str, wait_seconds: float) -> duckdb.DuckDBPyConnection:
                     "nothing was written. Wait for it to finish (or pass --wait SECONDS)."
                 ) from None
             time.sleep(0.2)
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (ATTACH and SET take no bound parameters)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _lock_holder(message: str) -> str:
