@@ -47,8 +47,12 @@ def export_ml_ready(seasons: Annotated[str, typer.Option("--seasons", help="Seas
     if json_out:
         print_json(result)
     else:
-        typer.echo(f"wrote {result.rows} rows ({result.first_date} .. {result.last_date}) to {result.parquet}; "
-                   f"contract {result.contract}")
+        typer.echo(f"wrote {result.rows} rows ({result.first_date} .. {result.last_date}, {result.game_dates} game "
+                   f"dates) to {result.parquet}; contract {result.contract}")
+        if result.game_dates < result.calendar_game_dates:
+            typer.secho(f"partial: the feature store has {result.game_dates} of the {result.calendar_game_dates} game "
+                        f"dates of {', '.join(result.seasons)}; `courtside status --target features` shows which",
+                        fg="yellow", err=True)
 
 
 def _print_report(out: dict) -> None:

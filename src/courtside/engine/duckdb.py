@@ -87,7 +87,12 @@ class Engine:
         return self.con.execute(sql, params).fetchall()
 
     def fetchone(self, sql: str, params: Any = None) -> tuple | None:
-        return self.con.execute(sql, params).fetchone()
+        cur = self.con.execute(sql, params)
+        row = cur.fetchone()
+        # DuckDB 2 keeps a partly read execute() result open, and refuses the relation API (con.sql) on
+        # this cursor until it is finished: drop the rest (older versions have no abort() and no such state).
+        getattr(cur, "abort", lambda: None)()
+        return row
 
     def scalar(self, sql: str, params: Any = None) -> Any:
         row = self.fetchone(sql, params)
