@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from courtside.dates import contiguous_runs, parse_date, parse_season_span, season_of
+from courtside.dates import contiguous_runs, parse_date, parse_date_range, parse_season_span, season_of
 from courtside.errors import UsageError
+from courtside.scope import Scope
 from courtside.engine.duckdb import Engine
 from courtside.identity import (
     PLAYER_LOOKUP_MACRO,
@@ -240,6 +241,28 @@ def test_parse_date_names_what_it_cannot_read():
     assert parse_date(" 2024-01-15") == D(2024, 1, 15)
     with pytest.raises(UsageError, match="`2024-13-01` is not a date"):
         parse_date("2024-13-01")
+
+
+def test_a_start_after_the_end_is_a_usage_error_not_an_empty_range():
+    assert parse_date_range("2024-01-10", "2024-01-10") == (D(2024, 1, 10), D(2024, 1, 10))
+    assert parse_date_range(None, "2024-01-10") == (None, D(2024, 1, 10))
+    with pytest.raises(UsageError, match="--start 2024-01-12 is after --end 2024-01-10"):
+        parse_date_range("2024-01-12", "2024-01-10")
+    with pytest.raises(UsageError, match="is after"):
+        Scope.of("2024-01-12", "2024-01-10")
+
+
+def test_build_with_a_start_after_the_end_says_so_and_records_no_run(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    warehouse = tmp_path / "w.duckdb"
+    cli = str(Path(sys.executable).with_name("courtside"))
+    out = subprocess.run([cli, "build", "--model", "analytics.player_game_summary", "--start", "2024-01-12",
+                          "--end", "2024-01-10", "--warehouse", str(warehouse)], capture_output=True, text=True)
+    assert out.returncode == 1 and "--start 2024-01-12 is after --end 2024-01-10" in out.stderr
+    assert not warehouse.exists()      # refused before the warehouse is opened: no run, no file
 
 
 def test_contiguous_runs_split_only_at_missing_game_dates():

@@ -20,6 +20,15 @@ def parse_date(value: str | Date) -> Date:
         raise UsageError(f"`{value}` is not a date: write it as YYYY-MM-DD, e.g. 2024-01-15") from None
 
 
+def parse_date_range(start: str | Date | None, end: str | Date | None) -> tuple[Date | None, Date | None]:
+    """--start and --end (either may be absent); a start after the end is a usage error, not an empty range."""
+    first = parse_date(start) if start else None
+    last = parse_date(end) if end else None
+    if first and last and first > last:
+        raise UsageError(f"--start {first} is after --end {last}")
+    return first, last
+
+
 def season_of(day: Date) -> str:
     """'2023-24' for any date from August 2023 to July 2024 (covers the late-ending 2020-21 season).
 

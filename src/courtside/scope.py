@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from courtside.dates import parse_date, parse_season_span
+from courtside.dates import parse_date_range, parse_season_span
 from courtside.errors import CourtsideError
 
 PHASES = ("regular", "play-in", "playoffs", "all")
@@ -23,8 +23,7 @@ class Scope:
            phase: str = "all") -> "Scope":
         if phase not in PHASES:
             raise CourtsideError(f"--phase must be one of {', '.join(PHASES)}, not `{phase}`")
-        return cls(parse_date(start) if start else None, parse_date(end) if end else None,
-                   tuple(parse_season_span(seasons)) if seasons else (), phase)
+        return cls(*parse_date_range(start, end), tuple(parse_season_span(seasons)) if seasons else (), phase)
 
     def where(self, alias: str = "g") -> tuple[str, list]:
         """A SQL condition on raw.game_dates (aliased) and its parameters."""

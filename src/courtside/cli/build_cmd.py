@@ -19,16 +19,17 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Build one model for every game date from --start to --end; stops and names any missing upstream (table, dates)."""
         from courtside.build import build as run_build
-        from courtside.dates import parse_date
+        from courtside.dates import parse_date_range
         from courtside.ledger import end_run, new_run_id, start_run
         from courtside.project import Project
 
+        with common.handled():
+            first, last = parse_date_range(start, end)   # a usage error records no run
         with common.handled(), Project(warehouse, wait_seconds=wait) as project:
             run_id = new_run_id()
             start_run(project.engine, run_id, f"build {model}")
             try:
-                result = run_build(project.engine, project.registry, model, parse_date(start), parse_date(end), run_id,
-                                   context=project)
+                result = run_build(project.engine, project.registry, model, first, last, run_id, context=project)
             except Exception:
                 end_run(project.engine, run_id, "failed", 0, 1, 0)
                 raise
