@@ -22,15 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_build import load_once  # same folder: the raw load bench_build times
+
 GAP_MODELS = ("precompute.player_composite_factors", "precompute.player_daily_cache", "precompute.ml_feature_store")
-
-
-def load_once(data: str | None, path: Path) -> None:
-    from courtside.project import Project
-    from courtside.sources.load import load_all
-
-    with Project(path, data) as p:
-        load_all(p.engine, p.data_dir)
 
 
 def backfill(p, target: str, workers: int, **kw):

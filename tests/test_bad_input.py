@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from courtside.errors import SourceError
+from courtside.errors import CourtsideError, SourceError
 from courtside.project import Project
 from courtside.sources import team_boxes
 from courtside.sources.files import read_text_table
@@ -66,6 +66,15 @@ def test_clean_small_folder_loads(tmp_path, data):
     assert players == [1, 2, 3] and teams == 4
     # absent folders and files are simply skipped
     assert {f.file for f in report.files} == {f"{DJP}/games_2023-24.csv.gz", f"{DJP}/player_gamelogs_2023-24.csv.gz"}
+
+
+def test_a_missing_data_folder_is_an_error_and_keeps_what_was_loaded(tmp_path, data):
+    wh = tmp_path / "w.duckdb"
+    _load(wh, data)
+    with Project(wh) as p, pytest.raises(CourtsideError, match=r"data folder `.*nba-dta` does not exist"):
+        load_all(p.engine, tmp_path / "nba-dta")          # a typo: not an empty load that looks like success
+    _, _, players, teams = _load(wh, data)                 # nothing loaded before is lost
+    assert players == [1, 2, 3] and teams == 4
 
 
 @pytest.mark.parametrize("bad_row, reason", [

@@ -32,11 +32,8 @@ def load(
 
 def load_project_data(project, console):
     """Load the project's data folder into its warehouse (shared by `data load` and `run`)."""
-    from courtside.errors import CourtsideError
     from courtside.sources.load import load_all
 
-    if not project.data_dir.is_dir():
-        raise CourtsideError(f"data folder `{project.data_dir}` does not exist (set --data or COURTSIDE_DATA)")
     return load_all(project.engine, project.data_dir, console)
 
 

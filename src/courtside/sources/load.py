@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from courtside.console import Console, NullConsole
-from courtside.errors import SourceError
+from courtside.errors import CourtsideError, SourceError
 from courtside.ledger import new_run_id, record_source_partitions
 from courtside.sources import game_lines, player_boxes, props, schedule, shots, team_boxes
 from courtside.sources.files import FileResult, FileSpec
@@ -76,6 +76,8 @@ class LoadReport:
 def load_all(engine, data_dir: str | Path, console: Console | None = None, run_id: str | None = None) -> LoadReport:
     console = console or NullConsole()
     data_dir = Path(data_dir)
+    if not data_dir.is_dir():   # not an empty load: every caller (the CLI, benchmarks, tests) hears of it
+        raise CourtsideError(f"data folder `{data_dir}` does not exist (set --data or COURTSIDE_DATA)")
     report = LoadReport(run_id=run_id or new_run_id(), data_dir=str(data_dir))
     started = time.perf_counter()
     with _no_automatic_checkpoints(engine):
