@@ -37,8 +37,8 @@ def test_a_file_that_is_not_a_warehouse_is_named_and_left_as_it_was(tmp_path):
     assert path.read_text() == "not a database\n"
 
 
-def test_reading_one_row_leaves_the_cursor_free_for_the_relation_api(tmp_path):
+def test_an_arrow_read_after_a_partly_read_result(tmp_path):
     with Engine(tmp_path / "w.duckdb") as engine:
         assert engine.fetchone("SELECT * FROM range(10000)") == (0,)   # 9,999 rows not read
-        assert engine.scalar("SELECT count(*) FROM range(5)") == 5
-        assert engine.con.sql("SELECT 42 AS x").to_arrow_table().column("x").to_pylist() == [42]
+        table = engine.arrow("SELECT range AS x FROM range(5) WHERE range >= ?", [3])
+        assert table.column("x").to_pylist() == [3, 4]

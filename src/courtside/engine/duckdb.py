@@ -87,16 +87,20 @@ class Engine:
         return self.con.execute(sql, params).fetchall()
 
     def fetchone(self, sql: str, params: Any = None) -> tuple | None:
-        cur = self.con.execute(sql, params)
-        row = cur.fetchone()
-        # DuckDB 2 keeps a partly read execute() result open, and refuses the relation API (con.sql) on
-        # this cursor until it is finished: drop the rest (older versions have no abort() and no such state).
-        getattr(cur, "abort", lambda: None)()
-        return row
+        return self.con.execute(sql, params).fetchone()
 
     def scalar(self, sql: str, params: Any = None) -> Any:
         row = self.fetchone(sql, params)
         return None if row is None else row[0]
+
+    def arrow(self, sql: str, params: Any = None):
+        """The result as a pyarrow Table, through the relation API (an execute() result copies every row once
+        more to make one, and DuckDB 2 warns of it)."""
+        con = self.con
+        # DuckDB 2 refuses the relation API on a cursor whose last execute() result was not read to its end
+        # (any fetchone()): drop that result first (older versions have no abort() and no such state).
+        getattr(con, "abort", lambda: None)()
+        return con.sql(sql, params=params).to_arrow_table()
 
     def fetch_df(self, sql: str, params: Any = None):
         return self.con.execute(sql, params).df()

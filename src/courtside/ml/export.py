@@ -47,7 +47,7 @@ def export_ml_ready(engine, seasons: list[str], out: Path) -> ExportResult:
           ON g.game_date = f.game_date AND g.player_id = f.player_id
         WHERE f.season IN (SELECT unnest(?::VARCHAR[]))
         ORDER BY f.game_date, f.player_id"""
-    table = engine.con.sql(query, params=[seasons]).to_arrow_table()
+    table = engine.arrow(query, [seasons])
     if not table.num_rows:
         built = [r[0] for r in engine.fetchall("SELECT DISTINCT season FROM precompute.ml_feature_store ORDER BY 1")]
         raise CourtsideError(f"no feature-store rows for {', '.join(seasons)}; nothing written. Seasons built: "

@@ -174,7 +174,7 @@ class WalkForward:
     def load(self, lo: dt.date, hi: dt.date) -> dict[str, np.ndarray]:
         """The model frame of [lo, hi] (training rows, the batch's own rows, or both in one read); the
         frame training uses until the next load."""
-        table = self.engine.con.sql(frame_sql(STORE_FEATURES, lo, hi)).to_arrow_table()
+        table = self.engine.arrow(frame_sql(STORE_FEATURES, lo, hi))
         data = {c: table.column(c).to_numpy(zero_copy_only=False).astype("float64")
                 for c in (*STORE_FEATURES, *EXTRA_FEATURES, *MARKET_NAMES)}
         data["game_date"] = table.column("game_date").to_numpy(zero_copy_only=False).astype("datetime64[D]")
