@@ -305,6 +305,50 @@ def test_estimator_reads_batches_built_together_as_one_statement(tmp_path):
     eng.close()
 
 
+def test_estimator_prices_unknown_rows_and_scattered_dates_from_season_long_history(tmp_path):
+    from courtside.engine import Engine
+    from courtside.ledger import create_ledger, record_batch
+    from courtside.planner.estimate import SPAN_READ_SHARE, Estimator
+
+    eng = Engine(tmp_path / "e.duckdb")
+    create_ledger(eng)
+    # history: one statement over 1,000 game dates, 200 rows each, 10.05 s
+    record_batch(eng, "r1", "m", dt.date(2020, 1, 1), dt.date(2024, 12, 31), 1000, 200_000, 200_000, 10.05, "ok")
+    fit = Estimator.from_ledger(eng, ["m"]).fits["m"]
+    assert fit.rows_per_date == 200 and fit.rate == pytest.approx(10.0 / 200_000)
+    # a missing partition's expected rows are unknown: 10 dates cost 10 x 200 rows, not the fixed cost alone
+    assert fit.predict(10, None)[0] == pytest.approx(fit.predict(10, 2000)[0]) == pytest.approx(0.05 + 0.1)
+    # 50 dates scattered over the 1,000 the history built: priced as SPAN_READ_SHARE of building all 1,000
+    scattered = fit.predict(50, None, span_dates=1000)[0]
+    assert scattered == pytest.approx(0.05 + 10.0 * (0.05 + SPAN_READ_SHARE * 0.95))
+    assert fit.predict(50, None, span_dates=50)[0] == pytest.approx(0.05 + 0.5)      # contiguous: its output
+    # once the history has such a statement too, the fit over both sizes prices them, with no span surcharge
+    record_batch(eng, "r2", "m", dt.date(2020, 1, 1), dt.date(2024, 12, 31), 50, 10_000, 10_000, 5.0, "ok")
+    two = Estimator.from_ledger(eng, ["m"]).fits["m"]
+    assert two.predict(50, None, span_dates=1000)[0] == pytest.approx(two.predict(50, None)[0])
+    eng.close()
+
+
+def test_a_plan_prices_a_scattered_gap_fill_by_the_span_it_reads(engine):
+    from courtside.planner.estimate import Estimator
+
+    reg = T.registry()
+    execute(engine, reg, make_plan(engine, reg, ALL, Scope(), workers=1), workers=1)   # season-long history
+    days = [r[0] for r in engine.fetchall("SELECT game_date FROM raw.game_dates ORDER BY 1")]
+    gaps = days[5::10][:5]
+    # toy_composite takes `$dates`: its scattered gaps are one statement
+    engine.execute(f"DELETE FROM {T.COMP} WHERE list_contains(?::DATE[], game_date)", [gaps])
+    engine.execute("DELETE FROM ledger.partitions WHERE model = ? AND list_contains(?::DATE[], game_date)", [T.COMP, gaps])
+    plan = make_plan(engine, reg, T.COMP, Scope(), workers=1)
+    assert {b.model for b in plan.batches} == {T.COMP} and sum(b.n_dates for b in plan.batches) == len(gaps)
+    assert len({b.group for b in plan.batches}) == 1
+    fit = Estimator.from_ledger(engine, [T.COMP]).fits[T.COMP]
+    span = days.index(gaps[-1]) - days.index(gaps[0]) + 1
+    expected = fit.predict(len(gaps), None, span)[0]
+    assert expected > fit.predict(len(gaps), None)[0]            # dearer than its output alone
+    assert sum(b.p50 for b in plan.batches) == pytest.approx(expected, abs=5e-4)   # (rounded to 4 places)
+
+
 def test_runs_record_their_simulated_makespan_and_calibrate_the_next_eta(engine):
     from courtside.planner.estimate import Estimator
 

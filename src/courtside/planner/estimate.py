@@ -25,6 +25,12 @@ from dataclasses import dataclass
 DEFAULT_OVERHEAD_S = {"sql": 0.05, "python": 1.5}
 DEFAULT_PER_DATE_S = {"sql": 0.001, "python": 0.03}
 HISTORY = 60  # most recent successful batches per model used for the fit
+# A statement over dates scattered across a span reads its windows over most of that span, so it costs more
+# than its output says. While a model's history has one size only (say, its season-long builds), such a
+# statement is priced as if this share of its cost were the build of the whole span (the game dates from its
+# first to its last date) and the rest its own output: 50 scattered dates over five seasons were estimated at
+# 0.1 s and took 1.8 s (benchmarks/bench_backfill.py).
+SPAN_READ_SHARE = 0.5
 RUN_HISTORY = 5  # recent runs that calibrate the schedule
 
 
@@ -38,9 +44,15 @@ class Fit:
     q90: float
     samples: int
     obs: tuple[tuple[float, float], ...] = ()   # (units, seconds) of the history
+    rows_per_date: float = 0.0                   # of the history, for a batch whose expected rows are unknown
 
-    def predict(self, n_dates: int, rows: int | None) -> tuple[float, float]:
-        units = (rows or 0) if self.unit == "rows" else n_dates
+    def predict(self, n_dates: int, rows: int | None, span_dates: int | None = None) -> tuple[float, float]:
+        """p50 and p90 seconds of one statement over n_dates game dates (`rows` expected rows), whose first and
+        last date enclose `span_dates` game dates (more than n_dates: scattered dates)."""
+        if self.unit == "dates":
+            units = n_dates
+        else:   # a missing partition's expected rows may be unknown: priced as the history's rows per date
+            units = rows if rows is not None else n_dates * self.rows_per_date
         base = max(self.overhead + self.rate * units, 0.001)
         # Batches of a similar size (within 3x) say more about this one than the global fit does:
         # a one-date batch pays a fixed cost a season-long one hides (and reads whole windows).
@@ -51,6 +63,10 @@ class Fit:
             q50 = statistics.median(near)
             q90 = near[min(len(near) - 1, int(round(0.9 * (len(near) - 1))))]
             return base * q50, base * max(q90, q50)
+        # (only while the history has a single size: a fit over several sizes already prices what they read)
+        if span_dates and n_dates and span_dates > n_dates and len({x for x, _ in self.obs}) == 1:
+            span_units = units * span_dates / n_dates
+            base = max(self.overhead + self.rate * (units + SPAN_READ_SHARE * (span_units - units)), 0.001)
         return base * self.q50, base * max(self.q90, self.q50)
 
 
@@ -87,8 +103,8 @@ class Estimator:
         kind = _kind(self.kinds, model)
         return Fit(model, "dates", DEFAULT_OVERHEAD_S[kind], DEFAULT_PER_DATE_S[kind], 1.0, 1.5, 0)
 
-    def batch(self, model: str, n_dates: int, rows: int | None) -> tuple[float, float]:
-        return self.fits.get(model, self.default(model)).predict(n_dates, rows)
+    def batch(self, model: str, n_dates: int, rows: int | None, span_dates: int | None = None) -> tuple[float, float]:
+        return self.fits.get(model, self.default(model)).predict(n_dates, rows, span_dates)
 
     def source(self, model: str) -> str:
         f = self.fits.get(model)
@@ -123,7 +139,8 @@ def _fit(model: str, obs: list[tuple[int, int | None, float]], kind: str = "sql"
     ratios = sorted(y / max(overhead + rate * x, 1e-6) for x, y in zip(xs, ys))
     q50 = statistics.median(ratios)
     q90 = ratios[min(len(ratios) - 1, int(round(0.9 * (len(ratios) - 1))))]
-    return Fit(model, unit, overhead, rate, q50, q90, len(obs), tuple(zip(xs, ys)))
+    rows_per_date = sum(e for _, e, _ in obs) / max(sum(n for n, _, _ in obs), 1) if use_rows else 0.0
+    return Fit(model, unit, overhead, rate, q50, q90, len(obs), tuple(zip(xs, ys)), rows_per_date)
 
 
 def simulate(durations: dict[int, float], deps: dict[int, tuple[int, ...]], model_of: dict[int, str],

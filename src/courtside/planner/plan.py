@@ -198,7 +198,7 @@ def make_plan(engine, registry: Registry, target, scope: Scope, *, force: bool =
     batches = _batches(registry, models, cov, planned, max_batch_dates)
     batches = _group(registry, batches, cov.calendar, max_batch_dates)
     est = estimator or Estimator.from_ledger(engine, models, {m: registry[m].kind for m in models})
-    batches = _estimate(est, batches)
+    batches = _estimate(est, batches, sorted(cov.calendar))
     eta50, eta90 = _eta(batches, workers)
     # the machine's own scheduling overhead and contention, learned from how past runs compared
     # with the makespan their batch timings simulate (1.0 without history)
@@ -430,15 +430,17 @@ def makespan(batches: list[Batch], seconds: dict[int, float], workers: int) -> f
     return simulate({g: sum(seconds.get(b.id, 0.0) for b in bs) for g, bs in members.items()}, deps, mods, workers)
 
 
-def _estimate(est: Estimator, batches: list[Batch]) -> list[Batch]:
-    """Each group is one statement: estimated once for its total size, then shared by its batches in
-    proportion to their size (as the executor records their timings)."""
+def _estimate(est: Estimator, batches: list[Batch], calendar: list[dt.date]) -> list[Batch]:
+    """Each group is one statement: estimated once for its total size and the span of game dates its dates
+    lie in, then shared by its batches in proportion to their size (as the executor records their timings)."""
     members = execution_groups(batches)
     share: dict[int, tuple[float, float]] = {}
     for bs in members.values():
         # unknown expected rows count as 0, as the executor records a statement's rows
         rows = None if all(b.expected_rows is None for b in bs) else sum(b.expected_rows or 0 for b in bs)
-        p50, p90 = est.batch(bs[0].model, sum(b.n_dates for b in bs), rows)
+        first, last = min(b.start for b in bs), max(b.end for b in bs)
+        span = bisect.bisect_right(calendar, last) - bisect.bisect_left(calendar, first)
+        p50, p90 = est.batch(bs[0].model, sum(b.n_dates for b in bs), rows, span)
         by_rows = all(b.expected_rows for b in bs)
         size = {b.id: (b.expected_rows if by_rows else b.n_dates) for b in bs}
         total = sum(size.values()) or 1
