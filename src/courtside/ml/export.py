@@ -17,8 +17,8 @@ class ExportResult:
     contract: str
     rows: int
     seasons: list[str]
-    first_date: str | None
-    last_date: str | None
+    first_date: str
+    last_date: str
     game_dates: int            # game dates with feature rows in the file
     calendar_game_dates: int   # game dates of those seasons in the calendar: more means a partial export
 

@@ -436,7 +436,8 @@ def _estimate(est: Estimator, batches: list[Batch], calendar: list[dt.date]) -> 
     members = execution_groups(batches)
     share: dict[int, tuple[float, float]] = {}
     for bs in members.values():
-        # unknown expected rows count as 0, as the executor records a statement's rows
+        # all unknown: priced per date from the history (Fit.predict); some unknown count as 0, as the executor
+        # records a statement's rows
         rows = None if all(b.expected_rows is None for b in bs) else sum(b.expected_rows or 0 for b in bs)
         first, last = min(b.start for b in bs), max(b.end for b in bs)
         span = bisect.bisect_right(calendar, last) - bisect.bisect_left(calendar, first)
