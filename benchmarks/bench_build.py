@@ -25,6 +25,19 @@ def load_once(data: str | None, path: Path) -> None:
         load_all(p.engine, p.data_dir)
 
 
+def build_features(path: Path) -> None:
+    """Build every model the feature store needs over every game date (untimed set-up for other benchmarks)."""
+    from courtside.build import build
+    from courtside.ledger import new_run_id
+    from courtside.project import Project
+
+    with Project(path) as p:
+        first, last = p.engine.fetchone("SELECT min(game_date), max(game_date) FROM raw.game_dates")
+        for name in p.registry.ancestors("precompute.ml_feature_store"):
+            if p.registry[name].kind != "source":
+                build(p.engine, p.registry, name, first, last, new_run_id(), context=p)
+
+
 def build_all(path: Path, singles: int = 1) -> tuple[float, dict[str, float], dict[str, list[float]]]:
     from courtside.build import build, read_calendar
     from courtside.ledger import new_run_id

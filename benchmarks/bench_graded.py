@@ -25,21 +25,15 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_build import build_features, load_once  # same folder: the raw load and the builds bench_build times
+
 GRADED_MODELS = ("predictions.player_baselines", "predictions.player_prop_predictions",
                  "grading.prop_lines_attested", "grading.prediction_accuracy", "grading.system_daily_performance")
 
 
 def make_features(data: str | None, path: Path) -> None:
-    from courtside.build import build
-    from courtside.project import Project
-    from courtside.sources.load import load_all
-
-    with Project(path, data) as p:
-        load_all(p.engine, p.data_dir)
-        first, last = p.engine.fetchone("SELECT min(game_date), max(game_date) FROM raw.game_dates")
-        for m in p.registry:
-            if m.kind != "source" and m.name in p.registry.ancestors("precompute.ml_feature_store"):
-                build(p.engine, p.registry, m, first, last, "bench-setup")
+    load_once(data, path)
+    build_features(path)
 
 
 def run_direct(path: Path) -> dict:

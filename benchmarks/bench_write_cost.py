@@ -20,23 +20,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_build import load_once  # same folder: the raw load bench_build times
+from bench_build import build_features, load_once  # same folder: the raw load and the builds bench_build times
 
 
 def load_and_build(data: str | None, path: Path, loaded: str | None) -> None:
-    from courtside.build import build
-    from courtside.ledger import new_run_id
-    from courtside.project import Project
-
     if loaded:
         shutil.copy(loaded, path)
     else:
         load_once(data, path)
-    with Project(path, data) as p:
-        first, last = p.engine.fetchone("SELECT min(game_date), max(game_date) FROM raw.game_dates")
-        for name in p.registry.ancestors("precompute.ml_feature_store"):
-            if p.registry[name].kind != "source":
-                build(p.engine, p.registry, name, first, last, new_run_id(), context=p)
+    build_features(path)
 
 
 def median_seconds(con, sql: str, runs: int, before: str | None = None) -> float:
