@@ -1,7 +1,7 @@
 """The LightGBM system: walk-forward models (training.py) applied to the batch's rows.
 
-Per row: the `full` model of the row's window end where the attempt markers exist, else the `reduced`
-model; the row records which one (feature_set) and the stored model's key. Rows for which no model
+Per row: the model of the row's window end whose features exist for it (`full`, `no_lines` or `reduced`:
+training.preferred_sets); the row records which one (feature_set) and the stored model's key. Rows for which no model
 exists yet (not enough history before the window end) get a NULL prediction and say why.
 The model frame (model_frame.py) is read once per batch and serves training and prediction; the rows
 are grouped by (window end, market) with integer codes, so the cost does not grow with the number of
@@ -17,8 +17,12 @@ import pandas as pd
 
 from courtside.ml.markets import MARKET_NAMES
 from courtside.ml.systems import BASE_CONFIDENCE
-from courtside.ml.training import (FEATURE_SETS, TRAIN_WINDOW_DAYS, WalkForward, residual_base, window_end,
-                                   window_ends)
+from courtside.ml.training import (FEATURE_SETS, TRAIN_WINDOW_DAYS, WalkForward, preferred_sets, residual_base,
+                                   window_end, window_ends)
+
+# Where a row's preferred model could not be trained (too few rows before its window end), the nearest set that was.
+FALLBACK = {"full": ("full", "no_lines", "reduced"), "no_lines": ("no_lines", "full", "reduced"),
+            "reduced": ("reduced", "no_lines", "full")}
 
 
 def lightgbm(batch) -> None:
@@ -37,17 +41,10 @@ def lightgbm(batch) -> None:
         return
     dates = data["game_date"][rows]
     ends = window_ends(dates)
-    full_ok = data["_full_ok"][rows]
-    has_history = ~np.isnan(data["points_avg_season"][rows])
+    preferred = preferred_sets(data, rows)
     end_list, end_code = np.unique(ends, return_inverse=True)
-    needs = set()
-    for k, we in enumerate(end_list):
-        sel = end_code == k
-        for market in MARKET_NAMES:
-            needs.add((market, "full", _date(we)))
-            # the reduced model only where rows with history lack every attempt marker
-            if (sel & ~full_ok & has_history).any():
-                needs.add((market, "reduced", _date(we)))
+    needs = {(market, str(fset), _date(end_list[k]))
+             for k, fset in set(zip(end_code.tolist(), preferred.tolist())) for market in MARKET_NAMES}
     fitted = trainer.models(needs, history if one_window else None)
 
     n = len(rows)
@@ -59,23 +56,20 @@ def lightgbm(batch) -> None:
         train_end = np.full(n, None, dtype=object)
         train_rows = np.zeros(n, dtype=np.int64)
         for k, we in enumerate(end_list):
-            sel = end_code == k
-            full, reduced = fitted.get((market, "full", _date(we))), fitted.get((market, "reduced", _date(we)))
-            full_ready = full is not None and full.booster is not None
-            reduced_ready = reduced is not None and reduced.booster is not None
-            use_reduced = sel & ~full_ok if reduced_ready else np.zeros(n, dtype=bool)
-            if not full_ready and reduced_ready:
-                use_reduced = sel.copy()
-            use_full = sel & ~use_reduced if full_ready else np.zeros(n, dtype=bool)
-            for set_name, fit, use in (("full", full, use_full), ("reduced", reduced, use_reduced)):
-                if not use.any():
+            ready = {name: f for name in FEATURE_SETS
+                     if (f := fitted.get((market, name, _date(we)))) is not None and f.booster is not None}
+            for want in FEATURE_SETS:
+                use_all = (end_code == k) & (preferred == want)
+                # the preferred model, else (too little history for it) the nearest one trained for this window
+                set_name = next((s for s in FALLBACK[want] if s in ready), None)
+                if set_name is None or not use_all.any():
                     continue
-                at = rows[use]
+                fit, at = ready[set_name], rows[use_all]
                 X = np.column_stack([data[f][at] for f in FEATURE_SETS[set_name]])
                 value = fit.booster.predict(X, num_threads=1) + residual_base(data, market, set_name, at)
-                pred[use] = np.maximum(value, 0.0)
-                fset[use], key[use] = set_name, fit.key
-                train_end[use], train_rows[use] = fit.stored.train_end, fit.stored.n_rows
+                pred[use_all] = np.maximum(value, 0.0)
+                fset[use_all], key[use_all] = set_name, fit.key
+                train_end[use_all], train_rows[use_all] = fit.stored.train_end, fit.stored.n_rows
         out.append(pd.DataFrame({
             "game_date": dates.astype("datetime64[ns]"), "player_id": data["player_id"][rows],
             "market": market, "lgb_value": np.round(pred, 4), "lgb_set": fset, "lgb_key": key,
@@ -88,8 +82,8 @@ def lightgbm(batch) -> None:
             INSERT INTO {batch.outputs} BY NAME
             SELECT i.game_date, i.player_id, i.market, 'lightgbm' AS system,
                    CASE WHEN isnan(g.lgb_value) THEN NULL ELSE g.lgb_value END AS predicted_value,
-                   ROUND(CASE g.lgb_set WHEN 'full' THEN {BASE_CONFIDENCE}
-                                        WHEN 'reduced' THEN 0.85 * {BASE_CONFIDENCE} ELSE 0 END, 4) AS confidence,
+                   ROUND(CASE WHEN g.lgb_set IN ('full', 'no_lines') THEN {BASE_CONFIDENCE}
+                              WHEN g.lgb_set = 'reduced' THEN 0.85 * {BASE_CONFIDENCE} ELSE 0 END, 4) AS confidence,
                    coalesce(g.lgb_set, 'none') AS feature_set, g.lgb_key AS model_key,
                    json_object('feature_set', coalesce(g.lgb_set, 'none'), 'trained_before', g.lgb_train_end::DATE,
                                'train_rows', g.lgb_train_rows,

@@ -16,11 +16,16 @@ and an over/under call both want), on every played game of the two years before 
 15,000-row sample cost about 0.9 points of the percentage gain over the EWMA. Rows without an EWMA yet
 (a player's first game of a season) learn the level itself (base 0).
 
-Two feature sets, chosen per row by what exists at prediction time (the 2025-26 boxes have no shot
-attempts or threes; no shot-zone data exists for 2021-22): `full` where the attempt markers are present,
-else `reduced`, a model trained without the attempt/three-derived columns - never a model fed defaults it
-did not see in training. Vegas features are left out of both: the model predicts the stat, the line is
-what it is compared with.
+Three feature sets, chosen per row by what exists at prediction time (preferred_sets): `full` where the
+attempt markers are present and the game has a closing line; `no_lines` where the attempts are there but
+the line is not (the game odds end on 2024-11-15: most of 2024-25); `reduced`, without the attempt/three-
+derived columns and the line ones, where the boxes have no attempts (2025-26). Never a model fed defaults
+it did not see in training: the `full` model of January 2025 had lines on 92% of its rows and was fed
+none on all of its 2024-25 rows; its own no-lines model took the points gain over the EWMA on 2024-25
+from 2.30% to 2.41% (PRA 1.93 -> 1.98%, threes 4.52 -> 4.38%; 2025-26 up 0.07-0.11 points in all three
+markets, the other seasons within 0.04). No shot-zone data for 2021-22 is a pattern every set saw in training.
+Vegas player-prop features are left out of all three: the model predicts the stat, the line is what it
+is compared with.
 """
 
 from __future__ import annotations
@@ -54,9 +59,13 @@ NOT_IN_MODEL = ("pct_paint", "pct_mid_range", "pct_three", "breakout_flag", "hom
                 "games_vs_opponent", "games_in_last_7_days", "fatigue_score", "days_rest", "back_to_back",
                 "shot_zone_mismatch_score", "rest_advantage", "recent_trend", "points_avg_last_3",
                 "usage_rate_last_10")
+# Features read off the game's closing spread and total: absent where no game line was published (the odds
+# end on 2024-11-15, so most of 2024-25 and all of 2025-26).
+LINE_DERIVED = ("game_total_line", "spread_magnitude", "implied_team_total", "spread_surprise", "team_total_surprise")
 FULL = (*(f for f in STORE_FEATURES if f not in NOT_IN_MODEL), *EXTRA_FEATURES)
-REDUCED = tuple(f for f in FULL if f not in ATTEMPT_DERIVED)
-FEATURE_SETS: dict[str, tuple[str, ...]] = {"full": FULL, "reduced": REDUCED}
+NO_LINES = tuple(f for f in FULL if f not in LINE_DERIVED)
+REDUCED = tuple(f for f in NO_LINES if f not in ATTEMPT_DERIVED)
+FEATURE_SETS: dict[str, tuple[str, ...]] = {"full": FULL, "no_lines": NO_LINES, "reduced": REDUCED}
 # The residual base per market: that market's EWMA, when the feature set has it (else the level, base 0),
 # times RESIDUAL_SHARE. Half the EWMA, chosen on 2022-23 points (150 rounds at 0.05 in that comparison):
 # the residual over the whole EWMA leans on the EWMA's noise (gain over the EWMA 2.26%), a model of the
@@ -131,12 +140,30 @@ def full_set_available(frame: dict[str, np.ndarray]) -> np.ndarray:
     """Rows whose box history has attempts (any attempt marker present) -> the full model.
 
     Rows without any (2025-26 reduced boxes) take the reduced model. NaN in some features (no shot
-    zones in 2021-22, short early-season history) is a pattern the full model saw in its own training rows.
+    zones in 2021-22, short early-season history) is a pattern the other models saw in their own training rows.
     """
     ok = np.zeros(len(next(iter(frame.values()))), dtype=bool)
     for f in ATTEMPT_MARKERS:
         ok |= ~np.isnan(frame[f])
     return ok
+
+
+def lines_available(frame: dict[str, np.ndarray]) -> np.ndarray:
+    """Rows whose game has a closing line (any line-derived feature present)."""
+    ok = np.zeros(len(next(iter(frame.values()))), dtype=bool)
+    for f in LINE_DERIVED:
+        ok |= ~np.isnan(frame[f])
+    return ok
+
+
+def preferred_sets(frame: dict[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """The feature set each row's prediction comes from: the one whose features exist for it.
+    `full` needs attempts and a game line, `no_lines` attempts only, else `reduced` (neither). A row with no
+    history this season (every history feature NULL, as in each model's own first-game training rows) is
+    judged by its line only."""
+    attempts = frame["_full_ok"][rows] | np.isnan(frame["points_avg_season"][rows])
+    lines = frame["_lines_ok"][rows]
+    return np.where(attempts, np.where(lines, "full", "no_lines"), "reduced")
 
 
 def residual_base(frame: dict[str, np.ndarray], market: str, fset: str, rows) -> np.ndarray:
@@ -180,6 +207,7 @@ class WalkForward:
         data["game_date"] = table.column("game_date").to_numpy(zero_copy_only=False).astype("datetime64[D]")
         data["player_id"] = table.column("player_id").to_numpy(zero_copy_only=False)
         data["_full_ok"] = full_set_available(data)
+        data["_lines_ok"] = lines_available(data)
         self.frame = data
         return data
 
@@ -234,7 +262,7 @@ class WalkForward:
         start = train_end - dt.timedelta(days=TRAIN_WINDOW_DAYS)
         # strictly before the window end (<= D): the walk-forward guarantee
         window = (data["game_date"] < np.datetime64(train_end)) & (data["game_date"] >= np.datetime64(start))
-        if fset == "full":
+        if fset != "reduced":        # the sets with attempt-derived features learn from rows that have them
             window &= data["_full_ok"]
         own = {m: window & ~np.isnan(data[m]) for m in markets}   # played games with that stat
         shared = np.logical_and.reduce(list(own.values()))
