@@ -1,8 +1,9 @@
 """The LightGBM system: walk-forward models (training.py) applied to the batch's rows.
 
-Per row: the model of the row's window end whose features exist for it (`full`, `no_lines` or `reduced`:
-training.preferred_sets); the row records which one (feature_set) and the stored model's key. Rows for which no model
-exists yet (not enough history before the window end) get a NULL prediction and say why.
+Per row: the model of the row's window end whose features exist for it (`full`, `no_lines` or
+`reduced`: training.preferred_sets); the row records which one (feature_set) and the stored model's
+key. Rows for which no model exists yet (not enough history before the window end) get a NULL
+prediction and say why.
 The model frame (model_frame.py) is read once per batch and serves training and prediction; the rows
 are grouped by (window end, market) with integer codes, so the cost does not grow with the number of
 windows times the number of rows.
@@ -59,17 +60,17 @@ def lightgbm(batch) -> None:
             ready = {name: f for name in FEATURE_SETS
                      if (f := fitted.get((market, name, _date(we)))) is not None and f.booster is not None}
             for want in FEATURE_SETS:
-                use_all = (end_code == k) & (preferred == want)
+                use = (end_code == k) & (preferred == want)
                 # the preferred model, else (too little history for it) the nearest one trained for this window
                 set_name = next((s for s in FALLBACK[want] if s in ready), None)
-                if set_name is None or not use_all.any():
+                if set_name is None or not use.any():
                     continue
-                fit, at = ready[set_name], rows[use_all]
+                fit, at = ready[set_name], rows[use]
                 X = np.column_stack([data[f][at] for f in FEATURE_SETS[set_name]])
                 value = fit.booster.predict(X, num_threads=1) + residual_base(data, market, set_name, at)
-                pred[use_all] = np.maximum(value, 0.0)
-                fset[use_all], key[use_all] = set_name, fit.key
-                train_end[use_all], train_rows[use_all] = fit.stored.train_end, fit.stored.n_rows
+                pred[use] = np.maximum(value, 0.0)
+                fset[use], key[use] = set_name, fit.key
+                train_end[use], train_rows[use] = fit.stored.train_end, fit.stored.n_rows
         out.append(pd.DataFrame({
             "game_date": dates.astype("datetime64[ns]"), "player_id": data["player_id"][rows],
             "market": market, "lgb_value": np.round(pred, 4), "lgb_set": fset, "lgb_key": key,
