@@ -10,6 +10,9 @@ A batch of a few dates (the daily path) does the same proofs with fewer statemen
 costs milliseconds to plan: its INSERT returns every row's date, grain and hash, and one read of the
 upstream ledger rows and expected counts gives the missing-upstream check and the upstream fingerprint
 (see _write_small; tests/test_build_primitive.py checks both paths write the same ledger values).
+A batch of one date runs the model's `one_date_sql` (and `one_date_expected`) where it has them: the same
+rows without the windows a range needs (tests/test_one_date_batches.py). Its columns must be the table's:
+a one-date statement of another shape is an error, never a reason to reset the table.
 
 `$dates`: a model's SQL may use `game_date IN $dates` beside `$start`/`$end`. It renders to the
 exact target dates, so such a model can build a non-contiguous set of dates in one statement
@@ -203,6 +206,8 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
             targets = [t for t in targets if t[0] in wanted]
             sql_dates = [d for d, _ in targets]
     small = model.kind == "sql" and len(targets) <= SMALL_BATCH_DATES
+    # one date, the daily path: the model's formulation for one date, where it has one
+    one_date = model.kind == "sql" and model.one_date_sql is not None and len(targets) == 1
     if not small:  # a small batch checks its upstream inside its transaction, from the same ledger read
         missing = missing_upstream(engine, registry, model, start, end, targets, [d for d, _ in cal])
         if missing:
@@ -240,19 +245,31 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
                 view = f"_cs_frame_{id(frame):x}"
                 con.register(view, frame)
                 source = f"SELECT * FROM {view}"
+        elif one_date:
+            source = render(model.one_date_sql, days[0], days[0])
         else:
             source = _render_with(model.sql, start, end, sql_dates, date_set)
         have = _table_columns(engine, model.table)
+        expected = model.expected
+        if one_date and model.one_date_expected is not None:
+            expected = render(model.one_date_expected, days[0], days[0])
         expected_sql = (
             f"SELECT game_date, sum(expected)::BIGINT AS expected FROM "
-            f"({_render_with(model.expected, start, end, sql_dates, date_set)}) GROUP BY 1"
-            if model.expected else None)
+            f"({_render_with(expected, start, end, sql_dates, date_set)}) GROUP BY 1"
+            if expected else None)
         with engine.transaction() as tx:
             # A small batch first reads its upstream ledger rows and expected counts, in its own snapshot: the
             # missing check (nothing written yet if it fails) and the upstream fingerprint of what the INSERT reads.
             if small:
                 upstream, expected_by_day = _read_before(tx, registry, model, targets, [d for d, _ in cal], expected_sql)
-            cols = _output_columns(engine, registry, model, source)
+            cols = _output_columns(engine, registry, model, source, one_date)
+            if one_date:
+                # a one-date shape other than the range's would reset the table: refuse it instead
+                shape = have if have is not None else _output_columns(
+                    engine, registry, model, _render_with(model.sql, start, end, sql_dates, date_set))
+                if cols != shape:
+                    raise ModelError(f"model `{model.name}`: its one-date SQL produces {_shape(cols)}, "
+                                     f"not the {_shape(shape)} of its table")
             _ensure_table(tx, model, cols, have)
             tx.execute(f"DELETE FROM {model.table} WHERE {in_targets}")
             # (the Python sums key rows by their date: a game_date column of another type, say a TIMESTAMP
@@ -418,12 +435,14 @@ def _render_with(sql: str, start: dt.date, end: dt.date, sql_dates, date_set: st
     return render(sql, start, end, sql_dates)
 
 
-def _output_columns(engine, registry: Registry, model: Model, source: str) -> list[tuple[str, str]]:
+def _output_columns(engine, registry: Registry, model: Model, source: str,
+                    one_date: bool = False) -> list[tuple[str, str]]:
     """(name, type) of what the statement produces: bound, not run. A SQL model's shape follows from its
     code and its ancestors' code (their tables' shapes), so it is bound once per process and engine."""
     key = None
     if model.kind == "sql":
-        key = (model.name, model.code_version, tuple(registry[a].code_version for a in registry.ancestors(model.name)))
+        key = (model.name, model.code_version, one_date,
+               tuple(registry[a].code_version for a in registry.ancestors(model.name)))
         cache = engine.__dict__.setdefault("_cs_output_columns", {})
         if key in cache:
             return cache[key]
@@ -433,6 +452,10 @@ def _output_columns(engine, registry: Registry, model: Model, source: str) -> li
     if key is not None:
         cache[key] = cols
     return cols
+
+
+def _shape(cols: list[tuple[str, str]]) -> str:
+    return "(" + ", ".join(f"{c} {t}" for c, t in cols) + ")"
 
 
 def _check_grain(tx, model: Model, in_targets: str) -> None:

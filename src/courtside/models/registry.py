@@ -150,6 +150,12 @@ class Model:
     grading_only: rows not claimed to be point-in-time (e.g. lines whose pre-tip timing is attested,
               not proven); only other grading_only or grading-layer models may read them, so they
               can never reach a feature or a prediction (checked by the Registry).
+    one_date_sql, one_date_expected: the same transform (and expected rows) for a batch of exactly one
+              game date, `$start`, written without the windows over the season that a range needs (DuckDB
+              pays a few ms per window operator and ASOF join, whatever their size): the daily path. It
+              must write exactly the rows of `sql` and count exactly what `expected` counts - bit for bit,
+              its small-batch test compares both on many dates - and produce the same columns and types
+              (build() refuses a batch whose shape differs from the table's).
     """
 
     name: str
@@ -168,6 +174,8 @@ class Model:
     # Python models declare which tables they read, because there is no SQL to parse.
     reads: tuple[str, ...] = ()
     grading_only: bool = False
+    one_date_sql: str | None = None
+    one_date_expected: str | None = None
 
     @property
     def table(self) -> str:
@@ -183,6 +191,9 @@ class Model:
             "grain": list(self.grain),
             "params": self.params,
         }
+        for key in ("one_date_sql", "one_date_expected"):   # only when set: other models keep their versions
+            if getattr(self, key):
+                payload[key] = " ".join(getattr(self, key).split())
         if self.python is not None:
             import inspect
 
@@ -284,8 +295,9 @@ def check_edges(model: Model) -> None:
     if model.kind == "source":
         return
     read = set(model.reads) if model.kind == "python" else tables_read(model.sql)
-    if model.expected:
-        read |= tables_read(model.expected)
+    for other in (model.expected, model.one_date_sql, model.one_date_expected):
+        if other:
+            read |= tables_read(other)
     read.discard("raw.game_dates")  # the calendar is implicit for every model
     declared = set(model.upstreams())
     undeclared = read - declared

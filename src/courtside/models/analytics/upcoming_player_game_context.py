@@ -22,6 +22,8 @@ reaches are sorted (a single-date batch sorts ~3 weeks and counts the rest of it
 aggregate). Only the columns the output needs go through that sort (it is most of the cost).
 Assumes one appearance per player and date (true of box scores: a player plays one game a day), and
 that a box score's season is the calendar's season of its date (as the schedule and loaders derive it).
+A batch of one date (the daily path) runs ONE_DATE_SQL and ONE_DATE_EXPECTED instead: the same rule and rows
+from aggregates over that date's history, without the windows and ASOF joins a range needs.
 """
 
 from courtside.models.analytics._fragments import pace, possessions
@@ -227,6 +229,162 @@ LEFT JOIN (SELECT d, count(*) AS n FROM last_team WHERE team_of_last_appearance 
   ON k.d = g.game_date
 """
 
+
+# D's season, its first day and the first day of the season before, from the schedule (the rule of the calendar
+# view raw.game_dates, whose windows over every date cost more than the rest of a one-date batch's calendar work).
+ONE_DATE_CALENDAR = """
+seasons AS MATERIALIZED (SELECT season, min(game_date) AS season_start FROM raw.schedule GROUP BY season),
+target_date AS MATERIALIZED (
+    SELECT season, season_start FROM seasons
+    WHERE season = (SELECT any_value(season) FROM raw.schedule WHERE game_date = $start)
+),
+history_floor AS MATERIALIZED (  -- start of the season before D's (the roster rule may reach into it)
+    SELECT coalesce(max(season_start), (SELECT season_start FROM target_date)) AS d0
+    FROM seasons WHERE season_start < (SELECT season_start FROM target_date)
+)"""
+
+# The same rows for a batch of one date (Model.one_date_sql), without the per-player and per-team windows and
+# ASOF joins a range needs: each player's last appearance before D is one arg_max, a team's 10th-last game a
+# list element, the 7/14-day loads counts and lists (minutes summed in date order, as above), back-to-backs a
+# self-join on the day before, season games a count, team form the last 10 team boxes. The rule is the one
+# above: listed for T on D when his last appearance before D was for T, on or after T's 10th-last game.
+# tests/test_one_date_batches.py compares both formulations on many dates, bit for bit.
+ONE_DATE_SQL = f"""
+WITH
+{ONE_DATE_CALENDAR},
+team_targets AS (
+    SELECT game_id, game_date, season, season_type, home_team AS team_abbr, away_team AS opponent_abbr, TRUE AS is_home
+    FROM raw.schedule WHERE game_date = $start AND home_team <> away_team
+    UNION ALL
+    SELECT game_id, game_date, season, season_type, away_team, home_team, FALSE
+    FROM raw.schedule WHERE game_date = $start AND home_team <> away_team
+),
+team_dates AS (  -- the target teams' game dates before D since the history floor (dates with appearances)
+    SELECT DISTINCT team_abbr, game_date FROM raw.player_boxscores
+    WHERE NOT dnp AND minutes > 0 AND game_date < $start AND game_date >= (SELECT d0 FROM history_floor)
+      AND team_abbr IN (SELECT team_abbr FROM team_targets)
+),
+team_window AS (  -- per team on D: the date of its 10th-last game before D (NULL: fewer than 10)
+    SELECT team_abbr, list(game_date ORDER BY game_date DESC)[10] AS tenth_last
+    FROM team_dates GROUP BY team_abbr
+),
+reach AS MATERIALIZED (  -- the earliest appearance any target needs: a team's 10th-last game, or 15 days of load
+    SELECT CASE WHEN count(*) FILTER (WHERE tenth_last IS NULL) > 0 THEN (SELECT d0 FROM history_floor)
+                ELSE least(min(tenth_last), $start - 15) END AS lo
+    FROM team_window
+),
+apps AS (  -- appearances before D from the reach on
+    SELECT player_id, player_lookup, player_name, team_abbr, game_date, season, minutes
+    FROM raw.player_boxscores
+    WHERE NOT dnp AND minutes > 0 AND game_date < $start AND game_date >= (SELECT lo FROM reach)
+      AND game_date >= (SELECT d0 FROM history_floor)
+),
+last_app AS (  -- each player's last appearance before D, and his games and minutes in [D - 7, D) and [D - 14, D)
+    SELECT player_id,
+           arg_max({{'lookup': player_lookup, 'name': player_name, 'team': team_abbr, 'season': season}}, game_date)
+               AS a,
+           max(game_date) AS last_date,
+           count(*) FILTER (WHERE game_date >= $start - 7) AS n7,
+           count(*) FILTER (WHERE game_date >= $start - 14) AS n14,
+           list(minutes ORDER BY game_date) FILTER (WHERE game_date >= $start - 7) AS m7,
+           list(minutes ORDER BY game_date) FILTER (WHERE game_date >= $start - 14) AS m14
+    FROM apps GROUP BY player_id
+),
+season_games AS (  -- his appearances this season before D
+    SELECT player_id, count(*) AS season_games FROM raw.player_boxscores
+    WHERE NOT dnp AND minutes > 0 AND game_date < $start AND game_date >= (SELECT season_start FROM target_date)
+      AND season = (SELECT season FROM target_date)
+    GROUP BY player_id
+),
+b2b AS (  -- appearances in [D - 14, D) the day after another one
+    SELECT x.player_id, count(*) AS b2b14
+    FROM apps x JOIN apps y ON y.player_id = x.player_id AND y.game_date = x.game_date - 1
+    WHERE x.game_date >= $start - 14
+    GROUP BY x.player_id
+),
+team_box AS (
+    SELECT t.game_id, t.game_date, t.season, t.team_abbr, t.opponent_abbr, t.pts,
+           {pace('t')} AS pace, {possessions('t')} AS poss
+    FROM raw.team_boxscores t
+    WHERE t.season = (SELECT season FROM target_date) AND t.game_date < $start
+      AND t.game_date >= (SELECT season_start FROM target_date)
+),
+team_form AS (  -- each team's last 10 games of the season before D
+    SELECT team_abbr, avg(pace) AS pace_last_10, count(pace) AS pace_games_last_10,
+           avg(100.0 * opp_pts / nullif(opp_poss, 0)) AS def_rating_last_10
+    FROM (SELECT tb.team_abbr, tb.pace, o.pts AS opp_pts, o.poss AS opp_poss,
+                 row_number() OVER (PARTITION BY tb.team_abbr ORDER BY tb.game_date DESC) AS back
+          FROM team_box tb LEFT JOIN team_box o ON o.game_id = tb.game_id AND o.team_abbr = tb.opponent_abbr
+          WHERE tb.team_abbr IN (SELECT team_abbr FROM team_targets))
+    WHERE back <= 10
+    GROUP BY team_abbr
+)
+SELECT
+    tt.game_date, tt.game_id, tt.season, tt.season_type, l.player_id,
+    l.a.lookup AS player_lookup, l.a.name AS player_name,
+    tt.team_abbr, tt.opponent_abbr, tt.is_home, l.last_date AS last_appearance_date,
+    CASE WHEN l.a.season = tt.season THEN (tt.game_date - l.last_date) - 1 END::INTEGER AS days_rest,
+    CASE WHEN l.a.season = tt.season THEN (tt.game_date - l.last_date) = 1 END AS back_to_back,
+    l.n7::INTEGER AS games_last_7d, l.n14::INTEGER AS games_last_14d,
+    ROUND(coalesce(list_sum(l.m7), 0), 4) AS minutes_last_7d,
+    ROUND(coalesce(list_sum(l.m14), 0), 4) AS minutes_last_14d,
+    coalesce(b.b2b14, 0)::INTEGER AS back_to_backs_last_14d,
+    CASE WHEN l.a.season = tt.season THEN coalesce(sg.season_games, 0) ELSE 0 END::INTEGER AS games_played_season,
+    ROUND(tf.pace_last_10, 4) AS team_pace_last_10,
+    ROUND(opf.pace_last_10, 4) AS opponent_pace_last_10,
+    ROUND(tf.pace_last_10 - opf.pace_last_10, 4) AS pace_differential,
+    ROUND(opf.def_rating_last_10, 4) AS opponent_def_rating_last_10,
+    coalesce(tf.pace_games_last_10, 0)::INTEGER AS team_pace_games,
+    coalesce(opf.pace_games_last_10, 0)::INTEGER AS opponent_pace_games,
+    ROUND(CASE WHEN tt.is_home THEN gl.home_spread ELSE -gl.home_spread END, 4) AS game_spread,
+    ROUND(gl.total, 4) AS game_total,
+    tt.season_type = 'playoffs' AS is_playoffs
+FROM team_targets tt
+JOIN team_window tw ON tw.team_abbr = tt.team_abbr
+JOIN last_app l ON l.a.team = tt.team_abbr AND (tw.tenth_last IS NULL OR l.last_date >= tw.tenth_last)
+LEFT JOIN b2b b ON b.player_id = l.player_id
+LEFT JOIN season_games sg ON sg.player_id = l.player_id
+LEFT JOIN team_form tf ON tf.team_abbr = tt.team_abbr
+LEFT JOIN team_form opf ON opf.team_abbr = tt.opponent_abbr
+LEFT JOIN raw.game_lines gl
+  ON gl.game_date = tt.game_date
+ AND gl.home_team = CASE WHEN tt.is_home THEN tt.team_abbr ELSE tt.opponent_abbr END
+ AND gl.away_team = CASE WHEN tt.is_home THEN tt.opponent_abbr ELSE tt.team_abbr END
+"""
+
+# The expected rows of one date, the independent way round as EXPECTED: the players who appeared for a team in
+# its last 10 games (once each), kept if their latest appearance before D, anywhere, was for that team.
+ONE_DATE_EXPECTED = f"""
+WITH
+{ONE_DATE_CALENDAR},
+teams AS (
+    SELECT home_team AS team_abbr FROM raw.schedule WHERE game_date = $start AND home_team <> away_team
+    UNION ALL
+    SELECT away_team FROM raw.schedule WHERE game_date = $start AND home_team <> away_team
+),
+team_apps AS MATERIALIZED (  -- the target teams' appearances before D since the history floor
+    SELECT player_id, team_abbr, game_date FROM raw.player_boxscores
+    WHERE NOT dnp AND minutes > 0 AND game_date < $start AND game_date >= (SELECT d0 FROM history_floor)
+      AND team_abbr IN (SELECT team_abbr FROM teams)
+),
+last_ten AS (  -- each team's last 10 game dates before D
+    SELECT team_abbr, unnest(list(DISTINCT game_date ORDER BY game_date DESC)[1:10]) AS game_date
+    FROM team_apps GROUP BY team_abbr
+),
+candidates AS (  -- who appeared for the team in those games, once each
+    SELECT DISTINCT a.team_abbr, a.player_id
+    FROM team_apps a JOIN last_ten l ON l.team_abbr = a.team_abbr AND l.game_date = a.game_date
+),
+latest AS (  -- each candidate's team in his latest appearance before D, anywhere
+    SELECT player_id, arg_max(team_abbr, game_date) AS team_abbr FROM raw.player_boxscores
+    WHERE NOT dnp AND minutes > 0 AND game_date < $start AND game_date >= (SELECT d0 FROM history_floor)
+      AND player_id IN (SELECT player_id FROM candidates)
+    GROUP BY player_id
+)
+SELECT $start AS game_date, count(*) AS expected
+FROM candidates c JOIN latest l ON l.player_id = c.player_id AND l.team_abbr = c.team_abbr
+"""
+
 MODEL = Model(
     name="analytics.upcoming_player_game_context",
     layer="analytics",
@@ -241,6 +399,8 @@ MODEL = Model(
         Edge("raw.game_lines", Window.same_date()),
     ),
     expected=EXPECTED,
+    one_date_sql=ONE_DATE_SQL,
+    one_date_expected=ONE_DATE_EXPECTED,
     checks=(
         *not_null("game_date", "game_id", "player_id", "team_abbr", "opponent_abbr", "games_played_season"),
         in_range("days_rest", 0, 200),

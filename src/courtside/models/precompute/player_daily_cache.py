@@ -33,6 +33,8 @@ puts its points in field i mod 5 (four lag() calls were four window functions): 
   ten-thousandths has denominator 2 * 10**4 (odd part 625: no double rounding), and any other mean is at
   least 1 / (2 count) ten-thousandths from halfway, far more than a bit. ROUND itself stays ROUND (DuckDB's
   does not round like round(x * 10000) / 10000). minutes_avg_season keeps avg(): the season HUGEINT is full.
+A batch of one date (the daily path) runs ONE_DATE_SQL instead: the same rows from plain aggregates over the
+player's season and his last 10 played games, without the window operators (see its comment).
 usage_rate_season is the exact mean of the 4-decimal per-game usage rates, rounded once (half away from
 zero, as ROUND): a double running mean could land either side of a rounding boundary depending on the range
 built. The L10 sums of decimals that are not means (minutes, fga + 0.44 fta) are summed as integers and
@@ -263,6 +265,146 @@ LEFT JOIN state a ON a.player_id = t.player_id AND a.season = t.season AND a.gam
 LEFT JOIN team_form tm ON tm.game_date = t.game_date AND tm.team_abbr = t.team_abbr
 """
 
+
+# The same rows for a batch of one date (Model.one_date_sql), without a window over the season: per player,
+# season sums and counts are plain aggregates, and his last 10 played games one top-10 arg_max, unnested with
+# their position k (1 = newest) and game number x, whose sums, counts, stddev_samp and regr_slope are a second
+# aggregate (L2/L3/L5: FILTER k <= n). Every mean is the same quotient of the same integers as above, so the
+# same double; tests/test_one_date_batches.py compares both formulations on many dates, bit for bit.
+# A one-date batch: 23-42 ms against 45-63 ms for the SQL above (DuckDB pays a few ms per window operator).
+ONE_DATE_SQL = """
+WITH targets AS (
+    SELECT u.game_date, u.season, u.player_id, u.team_abbr, u.opponent_abbr
+    FROM analytics.upcoming_player_game_context u
+    WHERE u.game_date = $start
+),
+box AS (  -- the targets' box-score rows of their season before D
+    SELECT b.player_id, b.game_date, b.is_dnp,
+           NOT b.is_dnp AND (coalesce(b.minutes, 0) > 0 OR coalesce(b.pts, 0) > 0) AS played,
+           b.pts, b.reb, b.ast, b.minutes::DECIMAL(18, 4) AS minutes, b.fg3m, b.fg3a, b.ftm,
+           CASE WHEN b.has_attempts THEN b.usage_rate END::DECIMAL(18, 4) AS usage_ok,
+           CASE WHEN b.has_attempts THEN b.pts END AS pts_att, CASE WHEN b.has_attempts THEN b.fga END AS fga_att,
+           CASE WHEN b.has_attempts THEN b.fta END AS fta_att
+    FROM analytics.player_game_summary b JOIN targets t ON t.player_id = b.player_id AND t.season = b.season
+    WHERE b.game_date < $start
+),
+per_player AS (  -- season sums, and the last 10 played games and the last 10 box-score rows
+    SELECT player_id,
+           count(*) FILTER (WHERE played) AS gps,
+           sum(coalesce(pts, 0)) FILTER (WHERE played) AS s_pts, count(pts) FILTER (WHERE played) AS n_pts,
+           sum(coalesce(reb, 0)) FILTER (WHERE played) AS s_reb, count(reb) FILTER (WHERE played) AS n_reb,
+           sum(coalesce(ast, 0)) FILTER (WHERE played) AS s_ast, count(ast) FILTER (WHERE played) AS n_ast,
+           sum(CASE WHEN fg3a IS NOT NULL THEN coalesce(fg3m, 0) ELSE 0 END) FILTER (WHERE played) AS s_fg3m,
+           count(CASE WHEN fg3a IS NOT NULL THEN fg3m END) FILTER (WHERE played) AS n_fg3m,
+           sum(coalesce(usage_ok * 10000, 0)::HUGEINT) FILTER (WHERE played) AS s_usage_e4,
+           count(usage_ok) FILTER (WHERE played) AS n_usage,
+           avg(minutes) FILTER (WHERE played) AS minutes_avg_season,
+           arg_max({'d': game_date, 'pts': pts, 'reb': reb, 'ast': ast, 'minutes_e4': (minutes * 10000)::HUGEINT,
+                    'fg3m': fg3m, 'fg3a': fg3a, 'ftm': ftm, 'usage_e4': (usage_ok * 10000)::HUGEINT,
+                    'pts_att': pts_att, 'fga_att': fga_att, 'fta_att': fta_att}, game_date, 10)
+               FILTER (WHERE played) AS g10,
+           arg_max(is_dnp, game_date, 10) AS rows_10
+    FROM box GROUP BY player_id
+),
+games AS (  -- the last 10 played games, k = 1 the newest, x = its game number in the season
+    SELECT player_id, gps, k, gps - k + 1 AS x, g.*
+    FROM (SELECT player_id, gps, unnest(g) AS g, generate_subscripts(g, 1) AS k
+          FROM (SELECT player_id, gps, list_reverse_sort(g10) AS g FROM per_player))
+),
+l10 AS (  -- sums and counts over them (exact integers: the quotients are the range SQL's doubles)
+    SELECT player_id,
+           sum(coalesce(pts, 0))::HUGEINT AS s10, count(pts)::HUGEINT AS n10,
+           sum(pts) FILTER (WHERE k <= 3) AS s3, count(pts) FILTER (WHERE k <= 3) AS n3,
+           sum(pts) FILTER (WHERE k <= 5) AS s5, count(pts) FILTER (WHERE k <= 5) AS n5,
+           sum(pts) FILTER (WHERE k <= 2) AS s2, count(pts) FILTER (WHERE k <= 2) AS n2,
+           sum(pts) FILTER (WHERE k BETWEEN 3 AND 5) AS s35, count(pts) FILTER (WHERE k BETWEEN 3 AND 5) AS n35,
+           stddev_samp(pts) AS sd, regr_slope(pts, x) AS slope,
+           sum(coalesce(minutes_e4, 0))::HUGEINT AS min_e4, count(minutes_e4)::HUGEINT AS n_min,
+           sum(coalesce(usage_e4, 0))::HUGEINT AS use_e4, count(usage_e4)::HUGEINT AS n_use,
+           count(pts_att) AS n_pts_att, sum(coalesce(pts_att, 0))::HUGEINT AS s_pts_att,
+           sum(100 * coalesce(fga_att, 0) + 44 * coalesce(fta_att, 0))::HUGEINT AS fga_fta_e2,
+           sum(coalesce(reb, 0))::HUGEINT AS r10, count(reb)::HUGEINT AS nr10,
+           sum(coalesce(ast, 0))::HUGEINT AS a10, count(ast)::HUGEINT AS na10,
+           sum(CASE WHEN fg3a IS NOT NULL THEN coalesce(fg3m, 0) ELSE 0 END)::HUGEINT AS t10,
+           count(CASE WHEN fg3a IS NOT NULL THEN fg3m END)::HUGEINT AS nt10,
+           sum(coalesce(fg3a, 0))::HUGEINT AS ta10, count(fg3a)::HUGEINT AS nta10,
+           sum(CASE WHEN reb IS NOT NULL AND ast IS NOT NULL THEN coalesce(pts + reb + ast, 0) ELSE 0 END)::HUGEINT
+               AS pra10,
+           count(CASE WHEN reb IS NOT NULL AND ast IS NOT NULL THEN pts + reb + ast END)::HUGEINT AS npra10,
+           sum(coalesce(ftm, 0))::HUGEINT AS ftm10, count(ftm) AS nftm10,
+           sum(CASE WHEN ftm IS NOT NULL THEN coalesce(pts, 0) ELSE 0 END)::HUGEINT AS pts_ft10
+    FROM games GROUP BY player_id
+),
+state AS (
+    SELECT p.player_id, p.gps, least(p.gps, 10) AS games_in_last_10,
+           ROUND(s3::HUGEINT / nullif(n3, 0)::HUGEINT, 4) AS points_avg_last_3,
+           ROUND(s5::HUGEINT / nullif(n5, 0)::HUGEINT, 4) AS points_avg_last_5,
+           ROUND(s10 / n10, 4) AS points_avg_last_10,
+           ROUND(s_pts::HUGEINT / nullif(n_pts, 0)::HUGEINT, 4) AS points_avg_season,
+           ROUND(sd, 4) AS points_std_last_10,
+           ROUND(CASE WHEN p.gps >= 5 THEN slope END, 4) AS points_slope_last_10,
+           CASE WHEN p.gps < 5 THEN NULL
+                WHEN trend_gap >= 5 THEN 2 WHEN trend_gap >= 2 THEN 1
+                WHEN trend_gap <= -5 THEN -2 WHEN trend_gap <= -2 THEN -1
+                ELSE 0 END AS recent_trend,
+           ROUND(min_e4 / nullif(10000 * n_min, 0), 4) AS minutes_avg_last_10,
+           ROUND(minutes_avg_season, 4) AS minutes_avg_season,
+           ROUND(s10 / nullif(min_e4::DECIMAL(38, 0) * 0.0001, 0), 4) AS ppm_avg_last_10,
+           ROUND(use_e4 / nullif(10000 * n_use, 0), 4) AS usage_rate_last_10,
+           n_use AS usage_games_last_10,
+           (2 * s_usage_e4::HUGEINT + n_usage::HUGEINT) // nullif(2 * n_usage::HUGEINT, 0) / 10000.0
+               AS usage_rate_season,
+           ROUND(CASE WHEN n_pts_att > 0 THEN s_pts_att END / nullif(2 * (fga_fta_e2::DECIMAL(38, 0) * 0.01), 0), 4)
+               AS ts_pct_last_10,
+           ROUND(r10 / nullif(nr10, 0), 4) AS reb_avg_last_10,
+           ROUND(a10 / nullif(na10, 0), 4) AS ast_avg_last_10,
+           ROUND(t10 / nullif(nt10, 0), 4) AS fg3m_avg_last_10,
+           ROUND(ta10 / nullif(nta10, 0), 4) AS fg3a_avg_last_10,
+           nt10 AS fg3_games_last_10,
+           ROUND(pra10 / nullif(npra10, 0), 4) AS pra_avg_last_10,
+           ROUND(s_reb::HUGEINT / nullif(n_reb, 0)::HUGEINT, 4) AS reb_avg_season,
+           ROUND(s_ast::HUGEINT / nullif(n_ast, 0)::HUGEINT, 4) AS ast_avg_season,
+           ROUND(s_fg3m::HUGEINT / nullif(n_fg3m, 0)::HUGEINT, 4) AS fg3m_avg_season,
+           ROUND(CASE WHEN nftm10 >= 5 THEN ftm10 / nullif(pts_ft10, 0) END, 4) AS ft_points_share_last_10,
+           rows_10
+    FROM (SELECT *, s2::HUGEINT / nullif(n2, 0)::HUGEINT - s35::HUGEINT / nullif(n35, 0)::HUGEINT AS trend_gap
+          FROM per_player LEFT JOIN l10 USING (player_id)) p
+),
+team_form AS (  -- the team's last 10 games of the season before D
+    SELECT t.team_abbr, count(*)::HUGEINT AS games, count(o.pace)::HUGEINT AS n_pace,
+           count(o.offensive_rating)::HUGEINT AS n_rating,
+           sum(coalesce(o.pace::DECIMAL(18, 4) * 10000, 0)::HUGEINT) AS pace_e4,
+           sum(coalesce(o.offensive_rating::DECIMAL(18, 4) * 10000, 0)::HUGEINT) AS rating_e4
+    FROM (SELECT DISTINCT team_abbr, season FROM targets) t
+    JOIN (SELECT *, row_number() OVER (PARTITION BY team_abbr ORDER BY game_date DESC) AS back
+          FROM analytics.team_offense_game_summary
+          WHERE game_date < $start AND season IN (SELECT season FROM targets)
+            AND team_abbr IN (SELECT team_abbr FROM targets)) o
+      ON o.team_abbr = t.team_abbr AND o.season = t.season AND o.back <= 10
+    GROUP BY t.team_abbr
+)
+SELECT t.game_date, t.player_id, t.season, t.team_abbr, t.opponent_abbr,
+       a.points_avg_last_3, a.points_avg_last_5, a.points_avg_last_10, a.points_avg_season, a.points_std_last_10,
+       a.points_slope_last_10, a.recent_trend, a.minutes_avg_last_10, a.minutes_avg_season, a.ppm_avg_last_10,
+       a.usage_rate_last_10, coalesce(a.usage_games_last_10, 0)::INTEGER AS usage_games_last_10,
+       a.usage_rate_season, a.ts_pct_last_10,
+       coalesce(a.gps, 0)::INTEGER AS games_played_season,
+       coalesce(a.games_in_last_10, 0)::INTEGER AS games_in_last_10,
+       a.reb_avg_last_10, a.ast_avg_last_10, a.fg3m_avg_last_10, a.fg3a_avg_last_10,
+       coalesce(a.fg3_games_last_10, 0)::INTEGER AS fg3_games_last_10,
+       a.pra_avg_last_10, a.reb_avg_season, a.ast_avg_season, a.fg3m_avg_season, a.ft_points_share_last_10,
+       CASE WHEN len(a.rows_10) >= 3
+            THEN ROUND(len(list_filter(a.rows_10, lambda x: x))::HUGEINT / len(a.rows_10)::HUGEINT, 4) END
+           AS dnp_rate_last_10,
+       ROUND(tm.pace_e4 / nullif(10000 * tm.n_pace, 0), 4) AS team_pace_last_10,
+       ROUND(tm.rating_e4 / nullif(10000 * tm.n_rating, 0), 4) AS team_off_rating_last_10,
+       coalesce(tm.games, 0)::INTEGER AS team_games_last_10,
+       coalesce(a.gps, 0) < 10 AS small_sample
+FROM targets t
+LEFT JOIN state a ON a.player_id = t.player_id
+LEFT JOIN team_form tm ON tm.team_abbr = t.team_abbr
+"""
+
 MODEL = Model(
     name="precompute.player_daily_cache",
     layer="precompute",
@@ -276,6 +418,7 @@ MODEL = Model(
     ),
     expected="""SELECT game_date, count(*) AS expected FROM analytics.upcoming_player_game_context
                 WHERE game_date BETWEEN $start AND $end AND game_date IN $dates GROUP BY 1""",
+    one_date_sql=ONE_DATE_SQL,
     checks=(
         *not_null("game_date", "player_id", "games_played_season", "small_sample"),
         in_range("points_avg_last_10", 0, 80),
