@@ -304,10 +304,16 @@ def _read_before(tx, registry: Registry, model: Model, targets, calendar: list[d
     upstream: dict[str, list[tuple[dt.date, int]]] = {u: [] for u in ups}
     parts, params = [], []
     if ups:
-        low = min(_lowest_read(e.window, days[0], min(season_start.values())) for e in model.edges)
-        parts.append("SELECT model, game_date, hash(model, game_date, fingerprint)::HUGEINT AS v FROM ledger.partitions "
-                     "WHERE list_contains(?::VARCHAR[], model) AND game_date BETWEEN ? AND ?")
-        params += [ups, low, days[-1]]
+        # each upstream from the lowest date its own edges reach (one long window must not widen the read of
+        # every same-date upstream: the feature store read a year of ledger rows of eight models)
+        low: dict[str, dt.date] = {}
+        for e in model.edges:
+            d = _lowest_read(e.window, days[0], min(season_start.values()))
+            low[e.upstream] = min(d, low.get(e.upstream, d))
+        parts.append("SELECT p.model, p.game_date, hash(p.model, p.game_date, p.fingerprint)::HUGEINT AS v "
+                     "FROM ledger.partitions p JOIN (SELECT unnest(?::VARCHAR[]) AS model, unnest(?::DATE[]) AS lo) r "
+                     "ON p.model = r.model AND p.game_date BETWEEN r.lo AND ?")
+        params += [ups, [low[u] for u in ups], days[-1]]
     expected = None
     if expected_sql is not None and model.table not in expected_sql:
         parts.append(f"SELECT NULL::VARCHAR, game_date, expected::HUGEINT FROM ({expected_sql})")
