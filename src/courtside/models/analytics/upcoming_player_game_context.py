@@ -375,9 +375,9 @@ candidates AS (  -- who appeared for the team in those games, once each
     SELECT DISTINCT a.team_abbr, a.player_id
     FROM team_apps a JOIN last_ten l ON l.team_abbr = a.team_abbr AND l.game_date = a.game_date
 ),
-latest AS (  -- each candidate's team in his latest appearance before D, anywhere
+latest AS (  -- each candidate's team in his latest appearance before D, anywhere (on or after his candidate game)
     SELECT player_id, arg_max(team_abbr, game_date) AS team_abbr FROM raw.player_boxscores
-    WHERE NOT dnp AND minutes > 0 AND game_date < $start AND game_date >= (SELECT d0 FROM history_floor)
+    WHERE NOT dnp AND minutes > 0 AND game_date < $start AND game_date >= (SELECT min(game_date) FROM last_ten)
       AND player_id IN (SELECT player_id FROM candidates)
     GROUP BY player_id
 )
