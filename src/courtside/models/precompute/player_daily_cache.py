@@ -110,6 +110,19 @@ def _last(m: int) -> str:
     return f"((last5 >> ({_LAST5_BITS} * ((game_index + {5 - m}) % 5))) & {(1 << _LAST5_BITS) - 1})"
 
 
+# The output columns taken from the player's state `a` (targets `t`), in the table's order: both formulations.
+_STATE_COLUMNS = """t.game_date, t.player_id, t.season, t.team_abbr, t.opponent_abbr,
+       a.points_avg_last_3, a.points_avg_last_5, a.points_avg_last_10, a.points_avg_season, a.points_std_last_10,
+       a.points_slope_last_10, a.recent_trend, a.minutes_avg_last_10, a.minutes_avg_season, a.ppm_avg_last_10,
+       a.usage_rate_last_10, coalesce(a.usage_games_last_10, 0)::INTEGER AS usage_games_last_10,
+       a.usage_rate_season, a.ts_pct_last_10,
+       coalesce(a.gps, 0)::INTEGER AS games_played_season,
+       coalesce(a.games_in_last_10, 0)::INTEGER AS games_in_last_10,
+       a.reb_avg_last_10, a.ast_avg_last_10, a.fg3m_avg_last_10, a.fg3a_avg_last_10,
+       coalesce(a.fg3_games_last_10, 0)::INTEGER AS fg3_games_last_10,
+       a.pra_avg_last_10, a.reb_avg_season, a.ast_avg_season, a.fg3m_avg_season, a.ft_points_share_last_10,"""
+
+
 SQL = f"""
 WITH targets AS (
     SELECT u.game_date, u.season, u.player_id, u.team_abbr, u.opponent_abbr
@@ -242,16 +255,7 @@ team_form AS (  -- as of each (date, team) of the targets: a few thousand rows, 
     ASOF LEFT JOIN team_after_game tm
       ON tm.team_abbr = d.team_abbr AND tm.season = d.season AND d.game_date > tm.game_date
 )
-SELECT t.game_date, t.player_id, t.season, t.team_abbr, t.opponent_abbr,
-       a.points_avg_last_3, a.points_avg_last_5, a.points_avg_last_10, a.points_avg_season, a.points_std_last_10,
-       a.points_slope_last_10, a.recent_trend, a.minutes_avg_last_10, a.minutes_avg_season, a.ppm_avg_last_10,
-       a.usage_rate_last_10, coalesce(a.usage_games_last_10, 0)::INTEGER AS usage_games_last_10,
-       a.usage_rate_season, a.ts_pct_last_10,
-       coalesce(a.gps, 0)::INTEGER AS games_played_season,
-       coalesce(a.games_in_last_10, 0)::INTEGER AS games_in_last_10,
-       a.reb_avg_last_10, a.ast_avg_last_10, a.fg3m_avg_last_10, a.fg3a_avg_last_10,
-       coalesce(a.fg3_games_last_10, 0)::INTEGER AS fg3_games_last_10,
-       a.pra_avg_last_10, a.reb_avg_season, a.ast_avg_season, a.fg3m_avg_season, a.ft_points_share_last_10,
+SELECT {_STATE_COLUMNS}
        -- DNP rows / rows among the last 10 (field 1 / field 0): the avg() of a 0.0/1.0 column (n <= 10 < 1024)
        CASE WHEN {_ROWS} >= 3 THEN ROUND(({_DNP_ROWS}) / ({_ROWS}), 4) END
            AS dnp_rate_last_10,
@@ -383,16 +387,7 @@ team_form AS (  -- the team's last 10 games of the season before D
       ON o.team_abbr = t.team_abbr AND o.season = t.season AND o.back <= 10
     GROUP BY t.team_abbr
 )
-SELECT t.game_date, t.player_id, t.season, t.team_abbr, t.opponent_abbr,
-       a.points_avg_last_3, a.points_avg_last_5, a.points_avg_last_10, a.points_avg_season, a.points_std_last_10,
-       a.points_slope_last_10, a.recent_trend, a.minutes_avg_last_10, a.minutes_avg_season, a.ppm_avg_last_10,
-       a.usage_rate_last_10, coalesce(a.usage_games_last_10, 0)::INTEGER AS usage_games_last_10,
-       a.usage_rate_season, a.ts_pct_last_10,
-       coalesce(a.gps, 0)::INTEGER AS games_played_season,
-       coalesce(a.games_in_last_10, 0)::INTEGER AS games_in_last_10,
-       a.reb_avg_last_10, a.ast_avg_last_10, a.fg3m_avg_last_10, a.fg3a_avg_last_10,
-       coalesce(a.fg3_games_last_10, 0)::INTEGER AS fg3_games_last_10,
-       a.pra_avg_last_10, a.reb_avg_season, a.ast_avg_season, a.fg3m_avg_season, a.ft_points_share_last_10,
+SELECT """ + _STATE_COLUMNS + """
        CASE WHEN len(a.rows_10) >= 3
             THEN ROUND(len(list_filter(a.rows_10, lambda x: x))::HUGEINT / len(a.rows_10)::HUGEINT, 4) END
            AS dnp_rate_last_10,
