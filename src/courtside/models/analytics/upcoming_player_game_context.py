@@ -74,6 +74,16 @@ history_floor AS MATERIALIZED (  -- start of the season before the first target 
     FROM calendar WHERE season_start < (SELECT min(season_start) FROM target_dates)
 )"""
 
+
+def team_form_columns(team_pace: str, opp_pace: str, opp_def_rating: str, team_games: str, opp_games: str) -> str:
+    """The team and opponent form columns, in the table's order, rounded and cast alike by both formulations."""
+    return (f"ROUND({team_pace}, 4) AS team_pace_last_10, ROUND({opp_pace}, 4) AS opponent_pace_last_10, "
+            f"ROUND({team_pace} - {opp_pace}, 4) AS pace_differential, "
+            f"ROUND({opp_def_rating}, 4) AS opponent_def_rating_last_10, "
+            f"coalesce({team_games}, 0)::INTEGER AS team_pace_games, "
+            f"coalesce({opp_games}, 0)::INTEGER AS opponent_pace_games")
+
+
 SQL = f"""
 WITH {CALENDAR},
 {TEAM_TARGETS},
@@ -182,12 +192,7 @@ SELECT
     u.b2b14::INTEGER AS back_to_backs_last_14d,
     CASE WHEN u.last_appearance_season = u.season THEN u.season_games_through ELSE 0 END::INTEGER
         AS games_played_season,
-    ROUND(u.team_pace, 4) AS team_pace_last_10,
-    ROUND(u.opp_pace, 4) AS opponent_pace_last_10,
-    ROUND(u.team_pace - u.opp_pace, 4) AS pace_differential,
-    ROUND(u.opp_def_rating, 4) AS opponent_def_rating_last_10,
-    coalesce(u.team_pace_games, 0)::INTEGER AS team_pace_games,
-    coalesce(u.opp_pace_games, 0)::INTEGER AS opponent_pace_games,
+    {team_form_columns('u.team_pace', 'u.opp_pace', 'u.opp_def_rating', 'u.team_pace_games', 'u.opp_pace_games')},
     -- closing lines are the last pre-tip prices: pre-game information. Negative = the player's team favoured.
     ROUND(u.spread, 4) AS game_spread,
     ROUND(u.total, 4) AS game_total,
@@ -330,12 +335,8 @@ SELECT
     ROUND(coalesce(list_sum(l.m14), 0), 4) AS minutes_last_14d,
     coalesce(b.b2b14, 0)::INTEGER AS back_to_backs_last_14d,
     CASE WHEN l.a.season = tt.season THEN coalesce(sg.season_games, 0) ELSE 0 END::INTEGER AS games_played_season,
-    ROUND(tf.pace_last_10, 4) AS team_pace_last_10,
-    ROUND(opf.pace_last_10, 4) AS opponent_pace_last_10,
-    ROUND(tf.pace_last_10 - opf.pace_last_10, 4) AS pace_differential,
-    ROUND(opf.def_rating_last_10, 4) AS opponent_def_rating_last_10,
-    coalesce(tf.pace_games_last_10, 0)::INTEGER AS team_pace_games,
-    coalesce(opf.pace_games_last_10, 0)::INTEGER AS opponent_pace_games,
+    {team_form_columns('tf.pace_last_10', 'opf.pace_last_10', 'opf.def_rating_last_10', 'tf.pace_games_last_10',
+                       'opf.pace_games_last_10')},
     ROUND(CASE WHEN tt.is_home THEN gl.home_spread ELSE -gl.home_spread END, 4) AS game_spread,
     ROUND(gl.total, 4) AS game_total,
     tt.season_type = 'playoffs' AS is_playoffs
