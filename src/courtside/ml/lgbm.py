@@ -49,6 +49,9 @@ def lightgbm(batch) -> None:
     fitted = trainer.models(needs, history if one_window else None)
 
     n = len(rows)
+    # the rows of each (window end, preferred set), the same for every market
+    groups = [(we, want, use) for k, we in enumerate(end_list) for want in FEATURE_SETS
+              if (use := (end_code == k) & (preferred == want)).any()]
     out = []
     for market in MARKET_NAMES:
         pred = np.full(n, np.nan)
@@ -56,21 +59,19 @@ def lightgbm(batch) -> None:
         key = np.full(n, None, dtype=object)
         train_end = np.full(n, None, dtype=object)
         train_rows = np.zeros(n, dtype=np.int64)
-        for k, we in enumerate(end_list):
-            ready = {name: f for name in FEATURE_SETS
+        for we, want, use in groups:
+            ready = {name: f for name in FALLBACK[want]
                      if (f := fitted.get((market, name, _date(we)))) is not None and f.booster is not None}
-            for want in FEATURE_SETS:
-                use = (end_code == k) & (preferred == want)
-                # the preferred model, else (too little history for it) the nearest one trained for this window
-                set_name = next((s for s in FALLBACK[want] if s in ready), None)
-                if set_name is None or not use.any():
-                    continue
-                fit, at = ready[set_name], rows[use]
-                X = np.column_stack([data[f][at] for f in FEATURE_SETS[set_name]])
-                value = fit.booster.predict(X, num_threads=1) + residual_base(data, market, set_name, at)
-                pred[use] = np.maximum(value, 0.0)
-                fset[use], key[use] = set_name, fit.key
-                train_end[use], train_rows[use] = fit.stored.train_end, fit.stored.n_rows
+            # the preferred model, else (too little history for it) the nearest one trained for this window
+            set_name = next((s for s in FALLBACK[want] if s in ready), None)
+            if set_name is None:
+                continue
+            fit, at = ready[set_name], rows[use]
+            X = np.column_stack([data[f][at] for f in FEATURE_SETS[set_name]])
+            value = fit.booster.predict(X, num_threads=1) + residual_base(data, market, set_name, at)
+            pred[use] = np.maximum(value, 0.0)
+            fset[use], key[use] = set_name, fit.key
+            train_end[use], train_rows[use] = fit.stored.train_end, fit.stored.n_rows
         out.append(pd.DataFrame({
             "game_date": dates.astype("datetime64[ns]"), "player_id": data["player_id"][rows],
             "market": market, "lgb_value": np.round(pred, 4), "lgb_set": fset, "lgb_key": key,

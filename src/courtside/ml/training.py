@@ -137,21 +137,22 @@ ATTEMPT_MARKERS = ("usage_rate_last_10", "ts_pct_last_10", "fg3m_avg_last_10", "
 
 
 def full_set_available(frame: dict[str, np.ndarray]) -> np.ndarray:
-    """Rows whose box history has attempts (any attempt marker present) -> the full model.
+    """Rows whose box history has attempts (any attempt marker present) -> a set with attempt features.
 
     Rows without any (2025-26 reduced boxes) take the reduced model. NaN in some features (no shot
     zones in 2021-22, short early-season history) is a pattern the other models saw in their own training rows.
     """
-    ok = np.zeros(len(next(iter(frame.values()))), dtype=bool)
-    for f in ATTEMPT_MARKERS:
-        ok |= ~np.isnan(frame[f])
-    return ok
+    return _any_present(frame, ATTEMPT_MARKERS)
 
 
 def lines_available(frame: dict[str, np.ndarray]) -> np.ndarray:
     """Rows whose game has a closing line (any line-derived feature present)."""
+    return _any_present(frame, LINE_DERIVED)
+
+
+def _any_present(frame: dict[str, np.ndarray], columns) -> np.ndarray:
     ok = np.zeros(len(next(iter(frame.values()))), dtype=bool)
-    for f in LINE_DERIVED:
+    for f in columns:
         ok |= ~np.isnan(frame[f])
     return ok
 
