@@ -71,6 +71,16 @@ def render(sql: str, start: dt.date, end: dt.date, dates: list[dt.date] | None =
     return sql.replace("$start", _date(start)).replace("$end", _date(end))
 
 
+def render_one_date(sql: str, day: dt.date, season_start: dt.date, calendar: list[tuple[dt.date, dt.date]]) -> str:
+    """A one-date SQL bound to `day`: `$start`/`$end` are the day; `$season_start` is the first game date of its
+    season and `$prior_season_start` that of the season before (its own season's when there is none), both read
+    off the calendar the batch holds. As literals they cost the statement nothing to plan; derived from the
+    schedule in SQL they took a CTE and a scalar subquery at each use."""
+    prior = max((s for _, s in calendar if s < season_start), default=season_start)
+    sql = sql.replace("$prior_season_start", _date(prior)).replace("$season_start", _date(season_start))
+    return render(sql, day, day)
+
+
 def uses_dates(model: Model) -> bool:
     """Can this model build a non-contiguous set of dates in one statement?"""
     return model.kind == "sql" and "$dates" in model.sql
@@ -246,13 +256,13 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
                 con.register(view, frame)
                 source = f"SELECT * FROM {view}"
         elif one_date:
-            source = render(model.one_date_sql, days[0], days[0])
+            source = render_one_date(model.one_date_sql, days[0], targets[0][1], cal)
         else:
             source = _render_with(model.sql, start, end, sql_dates, date_set)
         have = _table_columns(engine, model.table)
         expected = model.expected
         if one_date and model.one_date_expected is not None:
-            expected = render(model.one_date_expected, days[0], days[0])
+            expected = render_one_date(model.one_date_expected, days[0], targets[0][1], cal)
         expected_sql = (
             f"SELECT game_date, sum(expected)::BIGINT AS expected FROM "
             f"({_render_with(expected, start, end, sql_dates, date_set)}) GROUP BY 1"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -30,7 +31,7 @@ def _parse(sql: str) -> set[str]:
     import sqlglot
     from sqlglot import exp
 
-    literal = sql.replace("$start", "DATE '2000-01-01'").replace("$end", "DATE '2000-01-01'")
+    literal = re.sub(r"\$(start|end|season_start|prior_season_start)\b", "DATE '2000-01-01'", sql)
     tree = sqlglot.parse_one(literal, read="duckdb")
     ctes = {c.alias_or_name for c in tree.find_all(exp.CTE)}
     out = set()

@@ -237,16 +237,12 @@ LEFT JOIN (SELECT d, count(*) AS n FROM last_team WHERE team_of_last_appearance 
 
 # D's season, its first day and the first day of the season before, from the schedule (the rule of the calendar
 # view raw.game_dates, whose windows over every date cost more than the rest of a one-date batch's calendar work).
-ONE_DATE_CALENDAR = """
-seasons AS MATERIALIZED (SELECT season, min(game_date) AS season_start FROM raw.schedule GROUP BY season),
-target_date AS MATERIALIZED (
-    SELECT season, season_start FROM seasons
-    WHERE season = (SELECT any_value(season) FROM raw.schedule WHERE game_date = $start)
-),
-history_floor AS MATERIALIZED (  -- start of the season before D's (the roster rule may reach into it)
-    SELECT coalesce(max(season_start), (SELECT season_start FROM target_date)) AS d0
-    FROM seasons WHERE season_start < (SELECT season_start FROM target_date)
-)"""
+# D's season label, for the season-scoped reads of the one-date formulations. Its first game date and that of the
+# season before (the history floor the roster rule may reach into) come in as the literals $season_start and
+# $prior_season_start from the calendar the batch already holds (build.render_one_date): a CTE and a scalar
+# subquery per use cost ~70 operators to bind and plan, about 10% of the batch.
+ONE_DATE_SEASON = """
+target_season AS MATERIALIZED (SELECT any_value(season) AS season FROM raw.schedule WHERE game_date = $start)"""
 
 # The same rows for a batch of one date (Model.one_date_sql), without the per-player and per-team windows and
 # ASOF joins a range needs: each player's last appearance before D is one arg_max, a team's 10th-last game a
@@ -256,7 +252,7 @@ history_floor AS MATERIALIZED (  -- start of the season before D's (the roster r
 # tests/test_one_date_batches.py compares both formulations on many dates, bit for bit.
 ONE_DATE_SQL = f"""
 WITH
-{ONE_DATE_CALENDAR},
+{ONE_DATE_SEASON},
 team_targets AS (
     SELECT game_id, game_date, season, season_type, home_team AS team_abbr, away_team AS opponent_abbr, TRUE AS is_home
     FROM raw.schedule WHERE game_date = $start AND home_team <> away_team
@@ -266,7 +262,7 @@ team_targets AS (
 ),
 team_dates AS (  -- the target teams' game dates before D since the history floor (dates with appearances)
     SELECT DISTINCT team_abbr, game_date FROM raw.player_boxscores
-    WHERE NOT dnp AND minutes > 0 AND game_date < $start AND game_date >= (SELECT d0 FROM history_floor)
+    WHERE NOT dnp AND minutes > 0 AND game_date < $start AND game_date >= $prior_season_start
       AND team_abbr IN (SELECT team_abbr FROM team_targets)
 ),
 team_window AS (  -- per team on D: the date of its 10th-last game before D (NULL: fewer than 10)
@@ -274,7 +270,7 @@ team_window AS (  -- per team on D: the date of its 10th-last game before D (NUL
     FROM team_dates GROUP BY team_abbr
 ),
 reach AS MATERIALIZED (  -- the earliest appearance any target needs: a team's 10th-last game, or 15 days of load
-    SELECT CASE WHEN count(*) FILTER (WHERE tenth_last IS NULL) > 0 THEN (SELECT d0 FROM history_floor)
+    SELECT CASE WHEN count(*) FILTER (WHERE tenth_last IS NULL) > 0 THEN $prior_season_start
                 ELSE least(min(tenth_last), $start - 15) END AS lo
     FROM team_window
 ),
@@ -282,7 +278,7 @@ apps AS (  -- appearances before D from the reach on
     SELECT player_id, player_lookup, player_name, team_abbr, game_date, season, minutes
     FROM raw.player_boxscores
     WHERE NOT dnp AND minutes > 0 AND game_date < $start AND game_date >= (SELECT lo FROM reach)
-      AND game_date >= (SELECT d0 FROM history_floor)
+      AND game_date >= $prior_season_start
 ),
 last_app AS (  -- each player's last appearance before D, and his games and minutes in [D - 7, D) and [D - 14, D)
     SELECT player_id,
@@ -297,8 +293,8 @@ last_app AS (  -- each player's last appearance before D, and his games and minu
 ),
 season_games AS (  -- his appearances this season before D
     SELECT player_id, count(*) AS season_games FROM raw.player_boxscores
-    WHERE NOT dnp AND minutes > 0 AND game_date < $start AND game_date >= (SELECT season_start FROM target_date)
-      AND season = (SELECT season FROM target_date)
+    WHERE NOT dnp AND minutes > 0 AND game_date < $start AND game_date >= $season_start
+      AND season = (SELECT season FROM target_season)
     GROUP BY player_id
 ),
 b2b AS (  -- appearances in [D - 14, D) the day after another one
@@ -311,8 +307,8 @@ team_box AS (
     SELECT t.game_id, t.game_date, t.season, t.team_abbr, t.opponent_abbr, t.pts,
            {pace('t')} AS pace, {possessions('t')} AS poss
     FROM raw.team_boxscores t
-    WHERE t.season = (SELECT season FROM target_date) AND t.game_date < $start
-      AND t.game_date >= (SELECT season_start FROM target_date)
+    WHERE t.season = (SELECT season FROM target_season) AND t.game_date < $start
+      AND t.game_date >= $season_start
 ),
 team_form AS (  -- each team's last 10 games of the season before D
     SELECT team_abbr, avg(pace) AS pace_last_10, count(pace) AS pace_games_last_10,
@@ -357,7 +353,7 @@ LEFT JOIN raw.game_lines gl
 # its last 10 games (once each), kept if their latest appearance before D, anywhere, was for that team.
 ONE_DATE_EXPECTED = f"""
 WITH
-{ONE_DATE_CALENDAR},
+{ONE_DATE_SEASON},
 teams AS (
     SELECT home_team AS team_abbr FROM raw.schedule WHERE game_date = $start AND home_team <> away_team
     UNION ALL
@@ -365,7 +361,7 @@ teams AS (
 ),
 team_apps AS MATERIALIZED (  -- the target teams' appearances before D since the history floor
     SELECT player_id, team_abbr, game_date FROM raw.player_boxscores
-    WHERE NOT dnp AND minutes > 0 AND game_date < $start AND game_date >= (SELECT d0 FROM history_floor)
+    WHERE NOT dnp AND minutes > 0 AND game_date < $start AND game_date >= $prior_season_start
       AND team_abbr IN (SELECT team_abbr FROM teams)
 ),
 last_ten AS (  -- each team's last 10 game dates before D
