@@ -271,7 +271,8 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
             # A small batch first reads its upstream ledger rows and expected counts, in its own snapshot: the
             # missing check (nothing written yet if it fails) and the upstream fingerprint of what the INSERT reads.
             if small:
-                upstream, expected_by_day = _read_before(tx, registry, model, targets, [d for d, _ in cal], expected_sql)
+                upstream, expected_by_day, own = _read_before(tx, registry, model, targets, [d for d, _ in cal],
+                                                              expected_sql)
             cols = _output_columns(engine, registry, model, source, one_date)
             if one_date:
                 # a one-date shape other than the range's would reset the table: refuse it instead
@@ -286,7 +287,7 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
             # from a Python model's frame, is compared by SQL's casts in _write_large)
             if small and dict(cols)["game_date"] == "DATE":
                 written = _write_small(engine, tx, model, cols, source, targets, upstream, expected_by_day,
-                                       expected_sql, in_targets, run_id)
+                                       expected_sql, in_targets, run_id, own)
             else:
                 written = _write_large(engine, tx, model, cols, source, days, rel, expected_sql, in_targets, run_id)
             rows = sum(r[1] for r in written)
@@ -303,48 +304,50 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
 
 
 def _read_before(tx, registry: Registry, model: Model, targets, calendar: list[dt.date],
-                 expected_sql: str | None) -> tuple[dict[str, list], dict | None]:
+                 expected_sql: str | None) -> tuple[dict[str, list], dict | None, set[dt.date]]:
     """What a small batch reads before it writes, in one statement: the upstream ledger rows its edges can
-    reach, as (upstream -> [(game_date, hash(model, game_date, fingerprint))]), and the expected rows per
-    date (None: read after the INSERT, for an expected SQL that reads the model's own table). Raises
-    MissingUpstream as missing_upstream() would."""
+    reach, as (upstream -> [(game_date, hash(model, game_date, fingerprint))]), the expected rows per
+    date (None: read after the INSERT, for an expected SQL that reads the model's own table), and the target
+    dates that already have a ledger row of the model. Raises MissingUpstream as missing_upstream() would."""
     days = [d for d, _ in targets]
     season_start = dict(targets)
     ups = sorted({e.upstream for e in model.edges})
     upstream: dict[str, list[tuple[dt.date, int]]] = {u: [] for u in ups}
-    parts, params = [], []
-    if ups:
-        # each upstream from the lowest date its own edges reach (one long window must not widen the read of
-        # every same-date upstream: the feature store read a year of ledger rows of eight models)
-        low: dict[str, dt.date] = {}
-        for e in model.edges:
-            d = _lowest_read(e.window, days[0], min(season_start.values()))
-            low[e.upstream] = min(d, low.get(e.upstream, d))
-        parts.append("SELECT p.model, p.game_date, hash(p.model, p.game_date, p.fingerprint)::HUGEINT AS v "
+    # each upstream from the lowest date its own edges reach (one long window must not widen the read of
+    # every same-date upstream: the feature store read a year of ledger rows of eight models); the model's
+    # own rows on the target dates
+    low: dict[str, dt.date] = {model.name: days[0]}
+    for e in model.edges:
+        d = _lowest_read(e.window, days[0], min(season_start.values()))
+        low[e.upstream] = min(d, low.get(e.upstream, d))
+    parts = ["SELECT p.model, p.game_date, hash(p.model, p.game_date, p.fingerprint)::HUGEINT AS v "
                      "FROM ledger.partitions p JOIN (SELECT unnest(?::VARCHAR[]) AS model, unnest(?::DATE[]) AS lo) r "
-                     "ON p.model = r.model AND p.game_date BETWEEN r.lo AND ?")
-        params += [ups, [low[u] for u in ups], days[-1]]
+                     "ON p.model = r.model AND p.game_date BETWEEN r.lo AND ?"]
+    params = [list(low), list(low.values()), days[-1]]
     expected = None
     if expected_sql is not None and model.table not in expected_sql:
         parts.append(f"SELECT NULL::VARCHAR, game_date, expected::HUGEINT FROM ({expected_sql})")
         expected = {}
     elif expected_sql is None:
         expected = {}
-    if parts:
-        for name, day, v in tx.execute(" UNION ALL ".join(parts), params).fetchall():
-            if name is None:
-                expected[day] = None if v is None else int(v)
-            else:
-                upstream[name].append((day, v))
+    own = set()
+    for name, day, v in tx.execute(" UNION ALL ".join(parts), params).fetchall():
+        if name is None:
+            expected[day] = None if v is None else int(v)
+        elif name == model.name:
+            own.add(day)
+        else:
+            upstream[name].append((day, v))
     missing = _missing(registry, model, days, season_start, calendar, upstream)
     if missing:
         raise MissingUpstream(model.name, missing)
-    return upstream, expected
+    return upstream, expected, own
 
 
 def _write_small(engine, tx, model: Model, cols, source: str, targets, upstream: dict[str, list], expected: dict | None,
-                 expected_sql: str | None, in_targets: str, run_id: str) -> list[tuple]:
-    """INSERT the batch and its ledger rows for a handful of target dates; the same ledger values as
+                 expected_sql: str | None, in_targets: str, run_id: str, own: set[dt.date]) -> list[tuple]:
+    """INSERT the batch and its ledger rows for a handful of target dates (`own`: those with a ledger row
+    already, as _read_before read them); the same ledger values as
     _write_large, with fewer statements: the INSERT returns each row's date, grain keys and fingerprint
     hash (summed here exactly as sum(hash::HUGEINT)); the upstream fingerprint sums the hashes of the
     upstream ledger rows (_read_before) each edge's window contains (Window.contains is Window.sql)."""
@@ -385,7 +388,16 @@ def _write_small(engine, tx, model: Model, cols, source: str, targets, upstream:
         rows, fingerprint = per_day[d]
         written.append((d, rows, expected.get(d)))
         values += [model.name, d, rows, expected.get(d), str(fingerprint), model.code_version, str(up_fp), run_id]
-    tx.execute("DELETE FROM ledger.partitions WHERE model = ? AND " + in_targets, [model.name])
+    if len(days) == 1 and days[0] in own:
+        # one partition rebuilt (the daily path's rerun): one UPDATE, not DELETE + INSERT (1.3 ms against 2.2 with
+        # the COMMIT). Its row may be gone since the read (_ensure_table resets a table's ledger): then INSERT.
+        updated = tx.execute("UPDATE ledger.partitions SET rows = ?, expected_rows = ?, fingerprint = ?, code_version = ?, "
+                             "upstream_fingerprint = ?, run_id = ?, written_at = now() WHERE model = ? AND game_date = ?",
+                             values[2:] + values[:2]).fetchone()[0]
+        if updated == 1:
+            return written
+    if own:
+        tx.execute("DELETE FROM ledger.partitions WHERE model = ? AND " + in_targets, [model.name])
     # plain VALUES: a third of the planning of an INSERT ... SELECT over unnested lists
     tx.execute("INSERT INTO ledger.partitions VALUES "
                + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, now())"] * len(days)), values)
