@@ -99,8 +99,14 @@ def main() -> None:
     print(f"one extra single-date batch of each model (median of {args.runs} x {args.singles}):   target <= 50 ms")
     for name, values in singles.items():
         print(f"  {name:<45} median {1000 * statistics.median(values):6.0f} ms")
-    last = list(singles)[-1]
-    print(f"one extra single-date batch: median {1000 * statistics.median(singles[last]):.0f} ms ({last})   target <= 50 ms")
+    # the target holds for every model, so the summary line is the slowest model's median
+    worst = max(singles, key=lambda k: statistics.median(singles[k]))
+    print(f"one extra single-date batch, slowest model: median {1000 * statistics.median(singles[worst]):.0f} ms "
+          f"({worst}; 90th percentile of its batches {1000 * _p90(singles[worst]):.0f} ms)   target <= 50 ms")
+
+
+def _p90(values: list[float]) -> float:
+    return statistics.quantiles(values, n=10)[-1] if len(values) > 1 else values[0]
 
 
 if __name__ == "__main__":
