@@ -364,9 +364,9 @@ team_apps AS MATERIALIZED (  -- the target teams' appearances before D since the
     WHERE NOT dnp AND minutes > 0 AND game_date < $start AND game_date >= $prior_season_start
       AND team_abbr IN (SELECT team_abbr FROM teams)
 ),
-last_ten AS (  -- each team's last 10 game dates before D
-    SELECT team_abbr, unnest(list(DISTINCT game_date ORDER BY game_date DESC)[1:10]) AS game_date
-    FROM team_apps GROUP BY team_abbr
+last_ten AS (  -- each team's last 10 game dates before D (a top-10 arg_max: an ordered DISTINCT list cost ~2 ms more)
+    SELECT team_abbr, unnest(arg_max(game_date, game_date, 10)) AS game_date
+    FROM (SELECT DISTINCT team_abbr, game_date FROM team_apps) GROUP BY team_abbr
 ),
 candidates AS (  -- who appeared for the team in those games, once each
     SELECT DISTINCT a.team_abbr, a.player_id
