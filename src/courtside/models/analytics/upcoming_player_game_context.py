@@ -235,12 +235,11 @@ LEFT JOIN (SELECT d, count(*) AS n FROM last_team WHERE team_of_last_appearance 
 """
 
 
-# D's season, its first day and the first day of the season before, from the schedule (the rule of the calendar
-# view raw.game_dates, whose windows over every date cost more than the rest of a one-date batch's calendar work).
-# D's season label, for the season-scoped reads of the one-date formulations. Its first game date and that of the
-# season before (the history floor the roster rule may reach into) come in as the literals $season_start and
-# $prior_season_start from the calendar the batch already holds (build.render_one_date): a CTE and a scalar
-# subquery per use cost ~70 operators to bind and plan, about 10% of the batch.
+# D's season label, from the schedule, for the season-scoped reads of the one-date SQL. Its first game date and
+# that of the season before (the history floor the roster rule may reach into) come in as the literals
+# $season_start and $prior_season_start from the calendar the batch already holds (build.render_one_date):
+# derived here in CTEs with a scalar subquery at each use, they cost ~70 operators to bind and plan, about 10%
+# of the batch.
 ONE_DATE_SEASON = """
 target_season AS MATERIALIZED (SELECT any_value(season) AS season FROM raw.schedule WHERE game_date = $start)"""
 
@@ -351,9 +350,8 @@ LEFT JOIN raw.game_lines gl
 
 # The expected rows of one date, the independent way round as EXPECTED: the players who appeared for a team in
 # its last 10 games (once each), kept if their latest appearance before D, anywhere, was for that team.
-ONE_DATE_EXPECTED = f"""
+ONE_DATE_EXPECTED = """
 WITH
-{ONE_DATE_SEASON},
 teams AS (
     SELECT home_team AS team_abbr FROM raw.schedule WHERE game_date = $start AND home_team <> away_team
     UNION ALL
