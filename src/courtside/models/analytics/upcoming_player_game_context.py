@@ -252,13 +252,7 @@ target_season AS MATERIALIZED (SELECT any_value(season) AS season FROM raw.sched
 ONE_DATE_SQL = f"""
 WITH
 {ONE_DATE_SEASON},
-team_targets AS (
-    SELECT game_id, game_date, season, season_type, home_team AS team_abbr, away_team AS opponent_abbr, TRUE AS is_home
-    FROM raw.schedule WHERE game_date = $start AND home_team <> away_team
-    UNION ALL
-    SELECT game_id, game_date, season, season_type, away_team, home_team, FALSE
-    FROM raw.schedule WHERE game_date = $start AND home_team <> away_team
-),
+{TEAM_TARGETS},
 team_dates AS (  -- the target teams' game dates before D since the history floor (dates with appearances)
     SELECT DISTINCT team_abbr, game_date FROM raw.player_boxscores
     WHERE NOT dnp AND minutes > 0 AND game_date < $start AND game_date >= $prior_season_start
@@ -350,17 +344,13 @@ LEFT JOIN raw.game_lines gl
 
 # The expected rows of one date, the independent way round as EXPECTED: the players who appeared for a team in
 # its last 10 games (once each), kept if their latest appearance before D, anywhere, was for that team.
-ONE_DATE_EXPECTED = """
+ONE_DATE_EXPECTED = f"""
 WITH
-teams AS (
-    SELECT home_team AS team_abbr FROM raw.schedule WHERE game_date = $start AND home_team <> away_team
-    UNION ALL
-    SELECT away_team FROM raw.schedule WHERE game_date = $start AND home_team <> away_team
-),
+{TEAM_TARGETS},
 team_apps AS MATERIALIZED (  -- the target teams' appearances before D since the history floor
     SELECT player_id, team_abbr, game_date FROM raw.player_boxscores
     WHERE NOT dnp AND minutes > 0 AND game_date < $start AND game_date >= $prior_season_start
-      AND team_abbr IN (SELECT team_abbr FROM teams)
+      AND team_abbr IN (SELECT team_abbr FROM team_targets)
 ),
 last_ten AS (  -- each team's last 10 game dates before D (a top-10 arg_max: an ordered DISTINCT list cost ~2 ms more)
     SELECT team_abbr, unnest(arg_max(game_date, game_date, 10)) AS game_date
