@@ -76,7 +76,8 @@ def test_a_range_holding_one_game_date_renders_that_date(project, model):
 @pytest.mark.parametrize("model", ONE_DATE_MODELS)
 def test_one_date_columns_are_the_range_columns(project, model):
     e, m = project.engine, project.registry[model]
-    day, season_start = e.fetchone("SELECT game_date, season_start FROM raw.game_dates ORDER BY game_date LIMIT 1 OFFSET 400")
+    day, season_start = e.fetchone("SELECT game_date, season_start FROM raw.game_dates "
+                                   "ORDER BY game_date LIMIT 1 OFFSET 400")
     one = e.fetchall("DESCRIBE " + render_one_date(m.one_date_sql, day, season_start, read_calendar(e)))
     assert [c[:2] for c in one] == [c[:2] for c in e.fetchall(f"DESCRIBE {m.table}")]
 

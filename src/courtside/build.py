@@ -316,13 +316,14 @@ def _read_before(tx, registry: Registry, model: Model, targets, calendar: list[d
     # each upstream from the lowest date its own edges reach (one long window must not widen the read of
     # every same-date upstream: the feature store read a year of ledger rows of eight models); the model's
     # own rows on the target dates
+    first_season_start = min(season_start.values())
     low: dict[str, dt.date] = {model.name: days[0]}
     for e in model.edges:
-        d = _lowest_read(e.window, days[0], min(season_start.values()))
+        d = _lowest_read(e.window, days[0], first_season_start)
         low[e.upstream] = min(d, low.get(e.upstream, d))
     parts = ["SELECT p.model, p.game_date, hash(p.model, p.game_date, p.fingerprint)::HUGEINT AS v "
-                     "FROM ledger.partitions p JOIN (SELECT unnest(?::VARCHAR[]) AS model, unnest(?::DATE[]) AS lo) r "
-                     "ON p.model = r.model AND p.game_date BETWEEN r.lo AND ?"]
+             "FROM ledger.partitions p JOIN (SELECT unnest(?::VARCHAR[]) AS model, unnest(?::DATE[]) AS lo) r "
+             "ON p.model = r.model AND p.game_date BETWEEN r.lo AND ?"]
     params = [list(low), list(low.values()), days[-1]]
     expected = None
     if expected_sql is not None and model.table not in expected_sql:
@@ -391,9 +392,10 @@ def _write_small(engine, tx, model: Model, cols, source: str, targets, upstream:
     if len(days) == 1 and days[0] in own:
         # one partition rebuilt (the daily path's rerun): one UPDATE, not DELETE + INSERT (1.3 ms against 2.2 with
         # the COMMIT). Its row may be gone since the read (_ensure_table resets a table's ledger): then INSERT.
-        updated = tx.execute("UPDATE ledger.partitions SET rows = ?, expected_rows = ?, fingerprint = ?, code_version = ?, "
-                             "upstream_fingerprint = ?, run_id = ?, written_at = now() WHERE model = ? AND game_date = ?",
-                             values[2:] + values[:2]).fetchone()[0]
+        key, fields = values[:2], values[2:]    # (model, game_date), then the ledger columns in table order
+        updated = tx.execute("UPDATE ledger.partitions SET rows = ?, expected_rows = ?, fingerprint = ?, "
+                             "code_version = ?, upstream_fingerprint = ?, run_id = ?, written_at = now() "
+                             "WHERE model = ? AND game_date = ?", fields + key).fetchone()[0]
         if updated == 1:
             return written
     if own:

@@ -274,8 +274,9 @@ LEFT JOIN team_form tm ON tm.game_date = t.game_date AND tm.team_abbr = t.team_a
 # season sums and counts are plain aggregates, and the dates of his last 10 played games one top-10 arg_max; his
 # box rows on or after the oldest of them, with their position k in it (1 = newest) and game number x, feed a
 # second aggregate: sums, counts, stddev_samp and regr_slope (L2/L3/L5: FILTER k <= n). (A top-10 arg_max of
-# the whole rows as structs took ~3 ms more: twelve fields copied through its heap for every box row.) Every mean is the same quotient of the same integers as above, so the
-# same double; tests/test_one_date_batches.py compares both formulations on many dates, bit for bit.
+# the whole rows as structs took ~3 ms more: twelve fields copied through its heap for every box row.) Every
+# mean is the same quotient of the same integers as above, so the same double; tests/test_one_date_batches.py
+# compares both formulations on many dates, bit for bit.
 # A one-date batch: 23-42 ms against 45-63 ms for the SQL above (DuckDB pays a few ms per window operator).
 ONE_DATE_SQL = """
 WITH targets AS (
@@ -293,7 +294,7 @@ box AS (  -- the targets' box-score rows of their season before D
     FROM analytics.player_game_summary b JOIN targets t ON t.player_id = b.player_id AND t.season = b.season
     WHERE b.game_date < $start
 ),
-per_player AS (  -- season sums, and the last 10 played games and the last 10 box-score rows
+per_player AS (  -- season sums, the dates of the last 10 played games, and the last 10 box-score rows' DNP flags
     SELECT player_id,
            count(*) FILTER (WHERE played) AS gps,
            sum(coalesce(pts, 0)) FILTER (WHERE played) AS s_pts, count(pts) FILTER (WHERE played) AS n_pts,
