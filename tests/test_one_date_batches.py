@@ -25,7 +25,7 @@ ONE_DATE_MODELS = [m.name for m in load_registry(check=False) if m.one_date_sql]
 @pytest.fixture(scope="module")
 def project(loaded_warehouse, data_dir, tmp_path_factory):
     # every model with a one-date formulation and its ancestors, built over every date with the range SQL
-    p = built_copy(loaded_warehouse, data_dir, tmp_path_factory.mktemp("one_date"), "precompute.player_daily_cache")
+    p = built_copy(loaded_warehouse, data_dir, tmp_path_factory.mktemp("one_date"), "precompute.ml_feature_store")
     yield p
     p.close()
 
@@ -39,7 +39,8 @@ def _sample_dates(e) -> list[dt.date]:
 
 
 def test_the_models_with_a_one_date_formulation():
-    assert set(ONE_DATE_MODELS) == {"analytics.upcoming_player_game_context", "precompute.player_daily_cache"}
+    assert set(ONE_DATE_MODELS) == {"analytics.upcoming_player_game_context", "precompute.player_daily_cache",
+                                    "precompute.ml_feature_store"}
 
 
 @pytest.mark.parametrize("model", ONE_DATE_MODELS)
@@ -112,10 +113,9 @@ def test_one_date_batches_are_point_in_time(project, loaded_warehouse, data_dir,
     with Project(tmp_path / "cut.duckdb", data_dir) as cut:
         truncate_to_before(cut.engine, day, cut.registry)
         first = cut.engine.scalar("SELECT min(game_date) FROM raw.game_dates")
-        for name in cut.registry.ancestors("precompute.player_daily_cache"):
-            m = cut.registry[name]
-            if m.kind == "sql" and not m.one_date_sql:
-                build(cut.engine, cut.registry, m, first, day, "cut")
+        for name in cut.registry.ancestors("precompute.ml_feature_store"):   # upstreams first, with the range SQL
+            if cut.registry[name].kind != "source":
+                build(cut.engine, cut.registry, name, first, day, "cut")
         for name in ONE_DATE_MODELS:   # registry order: upstreams first
             build(cut.engine, cut.registry, name, day, day, "cut")
             rows = sorted(cut.engine.fetchall(f"SELECT * FROM {name} WHERE game_date = ?", [day]), key=str)

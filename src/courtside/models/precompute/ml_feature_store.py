@@ -13,6 +13,8 @@ Fixes of the original on purpose: the driver is analytics.upcoming_player_game_c
 defect 13.8); lines come only from snapshots taken before tip-off (13.1); a missing line stays NULL (13.3);
 no bootstrap placeholder rows: the early-season rows carry whatever history exists.
 
+A batch of one date (the daily path) runs ONE_DATE_SQL: the same statement with the date as a literal.
+
 Vegas lines are the consensus rows of predictions.prop_lines (one definition of "the line" for features,
 predictions and grading: pre-tip snapshots only, the main line per book, median over books).
 """
@@ -128,11 +130,24 @@ _MASK = ("list_dot_product(list_transform([" + ", ".join(FEATURE_NAMES) + "], la
          + ", ".join(f"{float(DEFAULTED_BIT[n]):.1f}" for n in FEATURE_NAMES) + "])")
 _REQUIRED_MASK = sum(DEFAULTED_BIT[n] for n in _REQUIRED)
 
-SQL = f"""
+# The same-date tables whose features join the context rows: (table, alias, join key beside the date).
+_SAME_DATE = (
+    ("precompute.player_daily_cache", "c", "player_id = u.player_id"),
+    ("precompute.player_composite_factors", "f", "player_id = u.player_id"),
+    ("precompute.player_shot_zone_analysis", "z", "player_id = u.player_id"),
+    ("precompute.team_defense_zone_analysis", "o", "team_abbr = u.opponent_abbr"),
+    ("analytics.upcoming_team_game_context", "tg", "team_abbr = u.team_abbr"),
+)
+_ON_RANGE = "game_date BETWEEN $start AND $end AND game_date IN $dates"
+
+
+def _sql(on_dates: str, joins: str) -> str:
+    """The statement, given the filter of its reads on the target dates and its joins of the five same-date tables."""
+    return f"""
 WITH ctx AS (
     SELECT game_date, player_id, game_id, season, season_type, team_abbr, opponent_abbr, player_lookup, is_home,
            days_rest, back_to_back, games_last_7d, minutes_last_7d, game_spread, game_total
-    FROM analytics.upcoming_player_game_context WHERE game_date BETWEEN $start AND $end AND game_date IN $dates
+    FROM analytics.upcoming_player_game_context WHERE {on_dates}
 ),
 lines AS (   -- the consensus lines of predictions.prop_lines (pre-tip snapshots only, main line per book,
              -- median over books), one row per player and date: one join instead of one per market
@@ -144,7 +159,7 @@ lines AS (   -- the consensus lines of predictions.prop_lines (pre-tip snapshots
            max(line_value) FILTER (WHERE market = 'threes') AS threes_now,
            max(line_value) FILTER (WHERE market = 'pra') AS pra_now
     FROM predictions.prop_lines
-    WHERE game_date BETWEEN $start AND $end AND game_date IN $dates AND is_consensus AND market IN ('points', 'threes', 'pra')
+    WHERE {on_dates} AND is_consensus AND market IN ('points', 'threes', 'pra')
     GROUP BY game_date, player_id
 ),
 vs_opponent AS (
@@ -162,11 +177,7 @@ features AS (
            coalesce(v.points_books, 0)::INTEGER AS vegas_points_books,
        {_FEATURE_COLS}
     FROM ctx u
-    LEFT JOIN (SELECT * FROM precompute.player_daily_cache WHERE game_date BETWEEN $start AND $end AND game_date IN $dates) c ON c.game_date = u.game_date AND c.player_id = u.player_id
-    LEFT JOIN (SELECT * FROM precompute.player_composite_factors WHERE game_date BETWEEN $start AND $end AND game_date IN $dates) f ON f.game_date = u.game_date AND f.player_id = u.player_id
-    LEFT JOIN (SELECT * FROM precompute.player_shot_zone_analysis WHERE game_date BETWEEN $start AND $end AND game_date IN $dates) z ON z.game_date = u.game_date AND z.player_id = u.player_id
-    LEFT JOIN (SELECT * FROM precompute.team_defense_zone_analysis WHERE game_date BETWEEN $start AND $end AND game_date IN $dates) o ON o.game_date = u.game_date AND o.team_abbr = u.opponent_abbr
-    LEFT JOIN (SELECT * FROM analytics.upcoming_team_game_context WHERE game_date BETWEEN $start AND $end AND game_date IN $dates) tg ON tg.game_date = u.game_date AND tg.team_abbr = u.team_abbr
+{joins}
     LEFT JOIN vs_opponent vo ON vo.game_date = u.game_date AND vo.player_id = u.player_id
     LEFT JOIN lines v ON v.game_date = u.game_date AND v.player_id = u.player_id
 ),
@@ -180,6 +191,17 @@ SELECT *,
        defaulted_mask & {_REQUIRED_MASK} = 0 AS is_quality_ready
 FROM masked
 """
+
+
+SQL = _sql(_ON_RANGE, "\n".join(
+    f"    LEFT JOIN (SELECT * FROM {table} WHERE {_ON_RANGE}) {a} ON {a}.game_date = u.game_date AND {a}.{key}"
+    for table, a, key in _SAME_DATE))
+# One date (the daily path): the tables joined as they are, filtered in the join, and the date a literal instead of
+# a range and a list. The same rows (tests/test_one_date_batches.py; all 1,247 dates checked) for less to bind:
+# 34.9 -> 31.8 ms a statement, paired. (The range keeps its subqueries: joined directly, 0.37-0.43 s against 0.37-0.40.)
+ONE_DATE_SQL = _sql("game_date = $start", "\n".join(
+    f"    LEFT JOIN {table} {a} ON {a}.game_date = $start AND {a}.game_date = u.game_date AND {a}.{key}"
+    for table, a, key in _SAME_DATE))
 
 MODEL = Model(
     name="precompute.ml_feature_store",
@@ -200,6 +222,7 @@ MODEL = Model(
     expected="""SELECT game_date, count(*) AS expected FROM analytics.upcoming_player_game_context
                 WHERE game_date BETWEEN $start AND $end AND game_date IN $dates GROUP BY 1""",
     params={"feature_version": FEATURE_VERSION},
+    one_date_sql=ONE_DATE_SQL,
     checks=(
         *not_null("game_date", "player_id", "feature_version", "defaulted_mask", "feature_quality_score",
                   "is_quality_ready"),
