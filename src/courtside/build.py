@@ -12,7 +12,9 @@ upstream ledger rows and expected counts gives the missing-upstream check and th
 (see _write_small; tests/test_build_primitive.py checks both paths write the same ledger values).
 A batch of one date runs the model's `one_date_sql` (and `one_date_expected`) where it has them: the same
 rows without the windows a range needs (tests/test_one_date_batches.py). Its columns must be the table's:
-a one-date statement of another shape is an error, never a reason to reset the table.
+a one-date statement of another shape is an error, never a reason to reset the table. A statement's columns
+come from shapes.py: bound once, then remembered across processes under a hash of its SQL and of the columns of
+the tables it reads (the daily path builds each model once per process).
 
 `$dates`: a model's SQL may use `game_date IN $dates` beside `$start`/`$end`. It renders to the
 exact target dates, so such a model can build a non-contiguous set of dates in one statement
@@ -28,6 +30,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from courtside import shapes
 from courtside.errors import MissingUpstream, ModelError
 from courtside.models.registry import Model, Registry, SqlRows, Window
 
@@ -260,6 +263,7 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
         else:
             source = _render_with(model.sql, start, end, sql_dates, date_set)
         have = _table_columns(engine, model.table)
+        known, shape_key = shapes.known(engine, registry, model, one_date)
         expected = model.expected
         if one_date and model.one_date_expected is not None:
             expected = render_one_date(model.one_date_expected, days[0], targets[0][1], cal)
@@ -273,10 +277,10 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
             if small:
                 upstream, expected_by_day, own = _read_before(tx, registry, model, targets, [d for d, _ in cal],
                                                               expected_sql)
-            cols = _output_columns(engine, registry, model, source, one_date)
+            cols = known if known is not None else shapes.bind(engine, registry, model, source, one_date)
             if one_date:
                 # a one-date shape other than the range's would reset the table: refuse it instead
-                shape = have if have is not None else _output_columns(
+                shape = have if have is not None else shapes.bind(
                     engine, registry, model, _render_with(model.sql, start, end, sql_dates, date_set))
                 if cols != shape:
                     raise ModelError(f"model `{model.name}`: its one-date SQL produces {_shape(cols)}, "
@@ -292,6 +296,8 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
                 written = _write_large(engine, tx, model, cols, source, days, rel, expected_sql, in_targets, run_id)
             rows = sum(r[1] for r in written)
             expected = sum(r[2] or 0 for r in written)
+        if shape_key is not None:
+            shapes.remember(engine, shape_key, model, cols)
     finally:
         if view is not None:
             con.unregister(view)
@@ -463,25 +469,6 @@ def _render_with(sql: str, start: dt.date, end: dt.date, sql_dates, date_set: st
     if date_set is not None and "$dates" in sql:
         sql = sql.replace("$dates", date_set)
     return render(sql, start, end, sql_dates)
-
-
-def _output_columns(engine, registry: Registry, model: Model, source: str,
-                    one_date: bool = False) -> list[tuple[str, str]]:
-    """(name, type) of what the statement produces: bound, not run. A SQL model's shape follows from its
-    code and its ancestors' code (their tables' shapes), so it is bound once per process and engine."""
-    key = None
-    if model.kind == "sql":
-        key = (model.name, model.code_version, one_date,
-               tuple(registry[a].code_version for a in registry.ancestors(model.name)))
-        cache = engine.__dict__.setdefault("_cs_output_columns", {})
-        if key in cache:
-            return cache[key]
-    cols = [(c, t) for c, t, *_ in engine.fetchall(f"DESCRIBE {source}")]
-    if "game_date" not in {c for c, _ in cols}:
-        raise ModelError(f"model `{model.name}` produced no `game_date` column")
-    if key is not None:
-        cache[key] = cols
-    return cols
 
 
 def _shape(cols: list[tuple[str, str]]) -> str:

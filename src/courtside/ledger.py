@@ -28,6 +28,9 @@ LEDGER_DDL = (
         run_id VARCHAR NOT NULL, model VARCHAR NOT NULL, start_date DATE NOT NULL, end_date DATE NOT NULL,
         n_dates INTEGER, rows BIGINT, expected_rows BIGINT, seconds DOUBLE, outcome VARCHAR NOT NULL,
         error VARCHAR, finished_at TIMESTAMP)""",
+    # the columns a model's statement produces, by a hash of its SQL and the columns of what it reads (shapes.py)
+    """CREATE TABLE IF NOT EXISTS ledger.shapes (
+        shape_key VARCHAR PRIMARY KEY, model VARCHAR NOT NULL, columns VARCHAR NOT NULL, written_at TIMESTAMP)""",
     """CREATE TABLE IF NOT EXISTS ledger.leases (
         model VARCHAR NOT NULL, game_date DATE NOT NULL, holder VARCHAR NOT NULL,
         expires_at TIMESTAMP NOT NULL, PRIMARY KEY (model, game_date))""",
