@@ -7,15 +7,13 @@ once per process. The columns follow from the statement's SQL (before its dates 
 tables it reads and the DuckDB version, so ledger.shapes remembers them under a hash of exactly those: a later
 process finds them with one DESCRIBE of the tables read (about 1.5 ms) and one lookup. A table changed in any way,
 by courtside or by hand, changes the hash; nothing is trusted that the catalog does not show.
-Within a process they are also kept by the code versions of the model and its ancestors, as before.
+Within a process they are also kept by the code versions of the model and its ancestors: no DESCRIBE at all.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-
-import duckdb
 
 from courtside.errors import ModelError
 from courtside.models.reads import tables_read
@@ -34,14 +32,10 @@ def known(engine, registry: Registry, model: Model, one_date: bool) -> tuple[Col
     if cached is not None:
         return cached, None
     sql = model.one_date_sql if one_date else model.sql
-    reads = sorted(t for t in tables_read(sql) if "." in t)
-    try:
-        # one DESCRIBE of every table read, each table's columns after a marker column naming it
-        read_cols = engine.fetchall("DESCRIBE SELECT " + ", ".join(f'1 AS "#{t}", t{i}.*' for i, t in enumerate(reads))
-                                    + " FROM " + ", ".join(f"{t} t{i}" for i, t in enumerate(reads))) if reads else []
-    except duckdb.CatalogException:
+    read_cols = engine.describe_tables(sorted(t for t in tables_read(sql) if "." in t))
+    if read_cols is None:
         return None, None   # a table it reads is missing: binding the statement says so
-    key = hashlib.sha256(json.dumps([duckdb.__version__, sql, [r[:2] for r in read_cols]]).encode()).hexdigest()
+    key = hashlib.sha256(json.dumps([engine.version, sql, read_cols]).encode()).hexdigest()
     row = engine.fetchone("SELECT columns FROM ledger.shapes WHERE shape_key = ?", [key])
     if row is None:
         return None, key
@@ -52,7 +46,7 @@ def known(engine, registry: Registry, model: Model, one_date: bool) -> tuple[Col
 
 def bind(engine, registry: Registry, model: Model, source: str, one_date: bool = False) -> Columns:
     """(name, type) of what the statement `source` produces: bound, not run (kept for the process)."""
-    cols = [(c, t) for c, t, *_ in engine.fetchall(f"DESCRIBE {source}")]
+    cols = engine.describe(source)
     if "game_date" not in {c for c, _ in cols}:
         raise ModelError(f"model `{model.name}` produced no `game_date` column")
     if model.kind == "sql":
@@ -63,14 +57,13 @@ def bind(engine, registry: Registry, model: Model, source: str, one_date: bool =
 def remember(engine, key: str, model: Model, cols: Columns) -> None:
     """Keep bound columns under `key` for later processes. Best effort, after the batch's COMMIT: it is only a
     cache, and two workers remembering the same key at once conflict (one of them loses nothing but the write)."""
-    try:
-        engine.execute("INSERT OR REPLACE INTO ledger.shapes VALUES (?, ?, ?, now())", [key, model.name, json.dumps(cols)])
-    except duckdb.Error:
-        pass
+    engine.execute_quietly("INSERT OR REPLACE INTO ledger.shapes VALUES (?, ?, ?, now())",
+                           [key, model.name, json.dumps(cols)])
 
 
 def _process_key(registry: Registry, model: Model, one_date: bool) -> tuple:
-    return (model.name, model.code_version, one_date, tuple(registry[a].code_version for a in registry.ancestors(model.name)))
+    return (model.name, model.code_version, one_date,
+            tuple(registry[a].code_version for a in registry.ancestors(model.name)))
 
 
 def _in_process(engine) -> dict:

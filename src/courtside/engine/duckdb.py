@@ -116,7 +116,36 @@ class Engine:
     def unregister(self, name: str) -> None:
         self.con.unregister(name)
 
+    def execute_quietly(self, sql: str, params: Any = None) -> bool:
+        """A statement whose failure loses nothing but itself (a cache write that another thread's same write
+        beat, say): True when it ran."""
+        try:
+            self.con.execute(sql, params)
+            return True
+        except duckdb.Error:
+            return False
+
     # -- catalog -----------------------------------------------------------------------
+    @property
+    def version(self) -> str:
+        """The engine and its version: what a statement's bound shape also depends on."""
+        return f"duckdb {duckdb.__version__}"
+
+    def describe(self, relation: str) -> list[tuple[str, str]]:
+        """(name, type) of the columns a table or a query produces: bound, not run."""
+        return [(c, t) for c, t, *_ in self.fetchall(f"DESCRIBE {relation}")]
+
+    def describe_tables(self, tables: list[str]) -> list[tuple[str, str]] | None:
+        """(name, type) of the columns of every table in `tables`, in one DESCRIBE, each table's columns after a
+        marker column named after it; None when one of them does not exist."""
+        if not tables:
+            return []
+        try:
+            return self.describe("SELECT " + ", ".join(f'1 AS "#{t}", t{i}.*' for i, t in enumerate(tables))
+                                 + " FROM " + ", ".join(f"{t} t{i}" for i, t in enumerate(tables)))
+        except duckdb.CatalogException:
+            return None
+
     def table_exists(self, qualified: str) -> bool:
         schema, name = qualified.split(".", 1)
         return bool(self.scalar(
