@@ -66,6 +66,19 @@ def test_missing_upstream_names_table_and_dates(engine):
     assert "analytics.games_per_day" in str(err.value) and "2024-01-02" in str(err.value)
 
 
+@pytest.mark.parametrize("small", [5, 0], ids=["small batch", "large batch"])
+def test_an_upstream_never_built_is_named_not_a_missing_table(engine, monkeypatch, small):
+    # the small batch reads its upstream ledger rows beside its statements, which fail first on the absent
+    # table: the missing upstream is still what it reports
+    import courtside.build as build_module
+
+    monkeypatch.setattr(build_module, "SMALL_BATCH_DATES", small)
+    with pytest.raises(MissingUpstream) as err:
+        build(engine, registry(), RUNNING, D(2024, 1, 4), D(2024, 1, 4), "r")
+    assert err.value.missing == {"analytics.games_per_day": [D(2024, 1, 1), D(2024, 1, 2)]}
+    assert not engine.table_exists(RUNNING.table)
+
+
 def test_failed_build_changes_nothing(engine):
     reg = registry()
     build(engine, reg, GAMES, D(2024, 1, 1), D(2024, 1, 4), "r")

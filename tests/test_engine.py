@@ -42,3 +42,26 @@ def test_an_arrow_read_after_a_partly_read_result(tmp_path):
         assert engine.fetchone("SELECT * FROM range(10000)") == (0,)   # 9,999 rows not read
         table = engine.arrow("SELECT range AS x FROM range(5) WHERE range >= ?", [3])
         assert table.column("x").to_pylist() == [3, 4]
+
+
+def test_a_read_beside_has_its_snapshot_before_it_returns(tmp_path):
+    # what build() relies on to read its upstream ledger rows beside its own transaction: a commit made after
+    # read_beside returns is not seen by the read, one made before it is
+    with Engine(tmp_path / "w.duckdb") as engine:
+        engine.execute("CREATE TABLE analytics.t (x INTEGER)")
+        engine.execute("INSERT INTO analytics.t VALUES (1)")
+        go = threading.Event()
+
+        def count(cur):
+            assert go.wait(10)
+            return cur.execute("SELECT count(*) FROM analytics.t").fetchone()[0]
+
+        seen = engine.read_beside(count)
+        engine.execute("INSERT INTO analytics.t VALUES (2)")   # committed while the read waits
+        go.set()
+        assert seen.result() == 1
+        assert engine.read_beside(count).result() == 2
+        # a failing read rolls its transaction back: the next one on the same cursor starts clean
+        with pytest.raises(Exception, match="does_not_exist"):
+            engine.read_beside(lambda cur: cur.execute("SELECT * FROM analytics.does_not_exist")).result()
+        assert engine.read_beside(count).result() == 2

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 import duckdb
 
@@ -27,6 +28,11 @@ CATALOG = "courtside"
 # rows went from 41% to 19% of the models' statements (benchmarks/bench_write_cost.py). 40,960 and 81,920
 # were no better.
 ROW_GROUP_SIZE = 61_440
+# Threads that run reads beside a transaction (Engine.read_beside): one per caller at a time, and the
+# executor runs two workers.
+BESIDE_THREADS = 4
+
+T = TypeVar("T")
 
 
 class Engine:
@@ -44,6 +50,8 @@ class Engine:
         # went from 9 s to 300 s. Always use the ASOF operator.
         self._con.execute("SET GLOBAL asof_loop_join_threshold = 0")
         self._local = threading.local()
+        self._beside: ThreadPoolExecutor | None = None
+        self._beside_lock = threading.Lock()
         for schema in SCHEMAS:
             self._con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
 
@@ -58,7 +66,39 @@ class Engine:
             self._local.cur = cur
         return cur
 
+    def read_beside(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> Future[T]:
+        """fn(cursor), run on a background thread with a second cursor of this thread, in a read transaction
+        whose snapshot is taken before this returns: a transaction this thread begins afterwards sees everything
+        fn sees (and whatever was committed in between). The future must be waited for before this thread's next
+        read_beside: the second cursor is the thread's own."""
+        cur = getattr(self._local, "beside", None)
+        if cur is None:
+            cur = self._local.beside = self._con.cursor()
+            cur.execute(f"USE {CATALOG}")
+        taken = threading.Event()
+
+        def run() -> T:
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                # DuckDB takes the snapshot at the first statement that reads the database, not at BEGIN
+                cur.execute("SELECT current_database()")
+            finally:
+                taken.set()
+            try:
+                return fn(cur)
+            finally:
+                cur.execute("ROLLBACK")
+
+        with self._beside_lock:
+            if self._beside is None:
+                self._beside = ThreadPoolExecutor(BESIDE_THREADS, thread_name_prefix="courtside-beside")
+        future = self._beside.submit(run)
+        taken.wait()
+        return future
+
     def close(self) -> None:
+        if self._beside is not None:
+            self._beside.shutdown(wait=True)
         self._con.close()
 
     def __enter__(self) -> "Engine":
