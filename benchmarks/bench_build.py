@@ -110,19 +110,22 @@ def main() -> None:
     print(f"all models, every season: median {statistics.median(totals):.2f} s "
           f"(min {min(totals):.2f}, max {max(totals):.2f})   target <= 5 s")
     print(f"one extra single-date batch of each model (median of {args.runs} x {args.singles}):   target <= 50 ms")
-    for name, values in singles.items():
-        print(f"  {name:<45} median {1000 * statistics.median(values):6.0f} ms")
-    # the target holds for every model, so the summary line is the slowest model's median
-    worst = max(singles, key=lambda k: statistics.median(singles[k]))
+    worst = _per_model(singles)
     print(f"one extra single-date batch, slowest model: median {1000 * statistics.median(singles[worst]):.0f} ms "
           f"({worst}; 90th percentile of its batches {1000 * _p90(singles[worst]):.0f} ms)   target <= 50 ms")
     print(f"the daily path: the first single-date batch of each model in a freshly opened warehouse "
           f"(median of {args.runs})")
-    for name, values in firsts.items():
-        print(f"  {name:<45} median {1000 * statistics.median(values):6.0f} ms")
-    worst = max(firsts, key=lambda k: statistics.median(firsts[k]))
+    worst = _per_model(firsts)
     print(f"first single-date batch in a fresh process, slowest model: median "
           f"{1000 * statistics.median(firsts[worst]):.0f} ms ({worst})")
+
+
+def _per_model(seconds: dict[str, list[float]]) -> str:
+    """Print each model's median in ms; return the slowest model (the target holds for every model, so the
+    summary lines are the slowest model's)."""
+    for name, values in seconds.items():
+        print(f"  {name:<45} median {1000 * statistics.median(values):6.0f} ms")
+    return max(seconds, key=lambda k: statistics.median(seconds[k]))
 
 
 def _p90(values: list[float]) -> float:

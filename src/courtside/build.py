@@ -332,7 +332,7 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
 
 
 def _read_upstream(tx, registry: Registry, model: Model, targets, calendar: list[dt.date],
-                 expected_sql: str | None) -> tuple[dict[str, list], dict | None, set[dt.date]]:
+                   expected_sql: str | None) -> tuple[dict[str, list], dict | None, set[dt.date]]:
     """What a small batch reads beside its writes (Engine.read_beside), in one statement on the cursor `tx`: the
     upstream ledger rows its edges can reach, as (upstream -> [(game_date, hash(model, game_date, fingerprint))]),
     the expected rows per date (None: read after the INSERT, for an expected SQL that reads the model's own
@@ -521,7 +521,7 @@ def _table_columns(engine, table: str) -> list[tuple[str, str]] | None:
     """(name, type) of the table, None if it does not exist. Asked outside the transaction: a failed
     statement inside one would abort it."""
     try:
-        return [(c, t) for c, t, *_ in engine.fetchall(f"DESCRIBE {table}")]
+        return engine.describe(table)
     except Exception as exc:
         if "does not exist" in str(exc):
             return None

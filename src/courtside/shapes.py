@@ -28,7 +28,8 @@ def known(engine, registry: Registry, model: Model, one_date: bool) -> tuple[Col
     Asked outside the batch's transaction: a missing table read fails the DESCRIBE, which would abort it."""
     if model.kind != "sql":
         return None, None
-    cached = _in_process(engine).get(_process_key(registry, model, one_date))
+    in_process, process_key = _in_process(engine), _process_key(registry, model, one_date)
+    cached = in_process.get(process_key)
     if cached is not None:
         return cached, None
     sql = model.one_date_sql if one_date else model.sql
@@ -39,8 +40,7 @@ def known(engine, registry: Registry, model: Model, one_date: bool) -> tuple[Col
     row = engine.fetchone("SELECT columns FROM ledger.shapes WHERE shape_key = ?", [key])
     if row is None:
         return None, key
-    cols = [tuple(c) for c in json.loads(row[0])]
-    _in_process(engine)[_process_key(registry, model, one_date)] = cols
+    cols = in_process[process_key] = [tuple(c) for c in json.loads(row[0])]
     return cols, None
 
 

@@ -212,7 +212,7 @@ class Engine:
         the caller knows them. `alias=None` leaves the columns unqualified (e.g. for a RETURNING clause).
         """
         parts = []
-        cols = columns if columns is not None else [(c, t) for c, t, *_ in self.fetchall(f"DESCRIBE {relation}")]
+        cols = columns if columns is not None else self.describe(relation)
         for col, dtype in cols:
             ref = f'{alias}."{col}"' if alias else f'"{col}"'
             if dtype in ("DOUBLE", "FLOAT", "REAL") or dtype.startswith("DECIMAL"):
