@@ -65,3 +65,20 @@ def test_a_read_beside_has_its_snapshot_before_it_returns(tmp_path):
         with pytest.raises(Exception, match="does_not_exist"):
             engine.read_beside(lambda cur: cur.execute("SELECT * FROM analytics.does_not_exist")).result()
         assert engine.read_beside(count).result() == 2
+
+
+def test_a_statement_parsed_once_runs_with_each_call_values_against_the_catalog_of_its_run(tmp_path):
+    # what a one-date batch relies on to parse its statement once per process: each execute binds the values
+    # given (only the named parameters the statement uses) and the tables as they are then, not as when parsed
+    with Engine(tmp_path / "w.duckdb") as engine:
+        engine.execute("CREATE TABLE analytics.t AS SELECT range AS x FROM range(10)")
+        sql = "SELECT count(*) FROM analytics.t WHERE x >= $lo -- not $hi"
+        first, params = engine.statement(sql, {"lo": 7, "hi": 1})
+        assert params == {"lo": 7}
+        assert engine.con.execute(first, params).fetchone() == (3,)
+        again, params = engine.statement(sql, {"lo": 2, "hi": 1})
+        assert again is first and params == {"lo": 2}
+        engine.execute("CREATE OR REPLACE TABLE analytics.t AS SELECT range AS x FROM range(100)")
+        assert engine.con.execute(again, params).fetchone() == (98,)
+        with pytest.raises(WarehouseError, match="one SQL statement"):
+            engine.statement("SELECT 1; SELECT 2", {})

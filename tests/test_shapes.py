@@ -20,9 +20,9 @@ def binds(monkeypatch):
     seen: list[str] = []
     real = shapes.bind
 
-    def counting(engine, registry, model, source, one_date=False):
+    def counting(engine, registry, model, source, one_date=False, values=None):
         seen.append(f"{model.name} {'one-date' if one_date else 'range'}")
-        return real(engine, registry, model, source, one_date)
+        return real(engine, registry, model, source, one_date, values)
 
     monkeypatch.setattr(shapes, "bind", counting)
     return seen

@@ -11,7 +11,9 @@ costs milliseconds to plan: its INSERT returns every row's date, grain and hash,
 upstream ledger rows and expected counts gives the missing-upstream check and the upstream fingerprint
 (see _write_small; tests/test_build_primitive.py checks both paths write the same ledger values).
 A batch of one date runs the model's `one_date_sql` (and `one_date_expected`) where it has them: the same
-rows without the windows a range needs (tests/test_one_date_batches.py). Its columns must be the table's:
+rows without the windows a range needs (tests/test_one_date_batches.py). Its statement (any model's, for one date)
+keeps its dates as named parameters, so its text is the same for every date and a process parses it once
+(Engine.statement): DuckDB takes 3-5 ms to parse the larger ones, 3-9 ms a batch with the INSERT around it. Its columns must be the table's:
 a one-date statement of another shape is an error, never a reason to reset the table. A statement's columns
 come from shapes.py: bound once, then remembered across processes under a hash of its SQL and of the columns of
 the tables it reads (the daily path builds each model once per process).
@@ -85,14 +87,26 @@ def render(sql: str, start: dt.date, end: dt.date, dates: list[dt.date] | None =
     return sql.replace("$start", _date(start)).replace("$end", _date(end))
 
 
-def render_one_date(sql: str, day: dt.date, season_start: dt.date, calendar: list[tuple[dt.date, dt.date]]) -> str:
-    """A one-date SQL bound to `day`: `$start`/`$end` are the day; `$season_start` is the first game date of its
-    season and `$prior_season_start` that of the season before (its own season's when there is none), both read
-    off the calendar the batch holds. As literals they cost the statement nothing to plan; derived from the
-    schedule in SQL they took a CTE and a scalar subquery at each use."""
+def one_date_values(day: dt.date, season_start: dt.date, calendar: list[tuple[dt.date, dt.date]]) -> dict[str, dt.date]:
+    """The parameters of a statement for the one date `day`: `$start`/`$end` are the day; `$season_start` is the
+    first game date of its season and `$prior_season_start` that of the season before (its own season's when there
+    is none), both read off the calendar the batch holds. As values they cost the statement nothing to plan; derived
+    from the schedule in SQL they took a CTE and a scalar subquery at each use."""
     prior = max((s for _, s in calendar if s < season_start), default=season_start)
-    sql = sql.replace("$prior_season_start", _date(prior)).replace("$season_start", _date(season_start))
-    return render(sql, day, day)
+    return {"start": day, "end": day, "season_start": season_start, "prior_season_start": prior}
+
+
+def one_date_statement(sql: str) -> str:
+    """A model's statement for one date, its dates left as named parameters (one_date_values): the same text for
+    every date, so a process parses it once (Engine.statement). `$dates` is the one date."""
+    return sql.replace("$dates", "($start)")
+
+
+def render_one_date(sql: str, day: dt.date, season_start: dt.date, calendar: list[tuple[dt.date, dt.date]]) -> str:
+    """A one-date SQL with its parameters (one_date_values) as literals."""
+    values = one_date_values(day, season_start, calendar)
+    sql = sql.replace("$prior_season_start", _date(values["prior_season_start"]))
+    return render(sql.replace("$season_start", _date(season_start)), day, day)
 
 
 def uses_dates(model: Model) -> bool:
@@ -259,7 +273,7 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
         date_set = f"(SELECT game_date FROM {tmp})" if sql_dates else None
     in_targets = (f"game_date BETWEEN {_date(days[0])} AND {_date(days[-1])}"
                   + (f" AND game_date IN {date_set}" if date_set else ""))
-    view = cleanup = None
+    view = cleanup = values = None
     try:
         if model.kind == "python":
             frame = model.python(context if context is not None else engine, start, end)
@@ -269,8 +283,10 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
                 view = f"_cs_frame_{id(frame):x}"
                 con.register(view, frame)
                 source = f"SELECT * FROM {view}"
-        elif one_date:
-            source = render_one_date(model.one_date_sql, days[0], targets[0][1], cal)
+        elif len(days) == 1:
+            # one date: the statement's text is the same for every date (parsed once per process), its dates values
+            source = one_date_statement(model.one_date_sql if one_date else model.sql)
+            values = one_date_values(days[0], targets[0][1], cal)
         else:
             source = _render_with(model.sql, start, end, sql_dates, date_set)
         have = _table_columns(engine, model.table)
@@ -288,7 +304,7 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
                                                            expected_sql)) if small else None
         try:
             with engine.transaction() as tx:
-                cols = known if known is not None else shapes.bind(engine, registry, model, source, one_date)
+                cols = known if known is not None else shapes.bind(engine, registry, model, source, one_date, values)
                 if one_date:
                     # a one-date shape other than the range's would reset the table: refuse it instead
                     shape = have if have is not None else shapes.bind(
@@ -301,11 +317,11 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
                 # (the Python sums key rows by their date: a game_date column of another type, say a TIMESTAMP
                 # from a Python model's frame, is compared by SQL's casts in _write_large)
                 if small and dict(cols)["game_date"] == "DATE":
-                    written = _write_small(engine, tx, model, cols, source, targets, side, expected_sql, in_targets,
-                                           run_id)
+                    written = _write_small(engine, tx, model, cols, (source, values), targets, side, expected_sql,
+                                           in_targets, run_id)
                 else:
-                    written = _write_large(engine, tx, model, cols, source, days, rel, expected_sql, in_targets,
-                                           run_id)
+                    written = _write_large(engine, tx, model, cols, (source, values), days, rel, expected_sql,
+                                           in_targets, run_id)
                     if side is not None:
                         side.result()   # its missing check
                 rows = sum(r[1] for r in written)
@@ -374,8 +390,8 @@ def _read_upstream(tx, registry: Registry, model: Model, targets, calendar: list
     return upstream, expected, own
 
 
-def _write_small(engine, tx, model: Model, cols, source: str, targets, before: Future, expected_sql: str | None,
-                 in_targets: str, run_id: str) -> list[tuple]:
+def _write_small(engine, tx, model: Model, cols, source: tuple[str, dict | None], targets, before: Future,
+                 expected_sql: str | None, in_targets: str, run_id: str) -> list[tuple]:
     """INSERT the batch and its ledger rows for a handful of target dates; the same ledger values as
     _write_large, with fewer statements: the INSERT returns each row's date, grain keys and fingerprint
     hash (summed here exactly as sum(hash::HUGEINT)); the upstream fingerprint sums the hashes of the
@@ -385,8 +401,8 @@ def _write_small(engine, tx, model: Model, cols, source: str, targets, before: F
     season_start = dict(targets)
     fp = engine.fingerprint_expr(model.table, alias=None, columns=cols)
     keys = ", ".join(f'"{k}"' for k in model.grain)
-    returned = tx.execute(f"INSERT INTO {model.table} BY NAME {source} RETURNING game_date, {fp}"
-                          + (f", {keys}" if keys else "")).fetchall()
+    returned = tx.execute(*_insert(engine, model, source, f" RETURNING game_date, {fp}" + (f", {keys}" if keys else ""))
+                          ).fetchall()
     upstream, expected, own = before.result()   # `own`: the target dates that had a ledger row of the model
     per_day: dict[dt.date, list[int]] = {d: [0, 0] for d in days}
     outside = 0
@@ -451,11 +467,11 @@ def _missing(registry: Registry, model: Model, days: list[dt.date], season_start
     return _read_by_targets(candidates, days, season_start)
 
 
-def _write_large(engine, tx, model: Model, cols, source: str, days: list[dt.date], rel: str,
+def _write_large(engine, tx, model: Model, cols, source: tuple[str, dict | None], days: list[dt.date], rel: str,
                  expected_sql: str | None, in_targets: str, run_id: str) -> list[tuple]:
     """INSERT the batch, then prove and fingerprint it in SQL (the grain, rows inside the targets) and
     write its ledger rows from the table."""
-    inserted = tx.execute(f"INSERT INTO {model.table} BY NAME {source}").fetchone()[0]
+    inserted = tx.execute(*_insert(engine, model, source)).fetchone()[0]
     _check_grain(tx, model, in_targets)
     fp = engine.fingerprint_expr(model.table, columns=cols)
     if expected_sql is None:
@@ -482,6 +498,14 @@ def _write_large(engine, tx, model: Model, cols, source: str, days: list[dt.date
         raise ModelError(f"model `{model.name}` produced {inserted - rows} rows outside "
                          f"{_describe(days)} (or with a NULL game_date)")
     return written
+
+
+def _insert(engine, model: Model, source: tuple[str, dict | None], returning: str = "") -> tuple:
+    """execute() arguments of the INSERT of `source` ((SQL, values of its named parameters: None when it has its
+    dates as literals)): a one-date statement is parsed once per process."""
+    sql, values = source
+    statement = f"INSERT INTO {model.table} BY NAME {sql}{returning}"
+    return (statement, None) if values is None else engine.statement(statement, values)
 
 
 def _describe(days: list[dt.date]) -> str:

@@ -152,7 +152,7 @@ class Model:
               can never reach a feature or a prediction (checked by the Registry).
     one_date_sql, one_date_expected: the same transform (and expected rows) for a batch of exactly one
               game date, `$start` (with `$season_start` and `$prior_season_start`, the first game dates of its
-              season and of the one before, as literals: build.render_one_date), written without the windows
+              season and of the one before, as values: build.one_date_values), written without the windows
               over the season that a range needs (DuckDB pays a few ms per window operator and ASOF join,
               whatever their size): the daily path. It
               must write exactly the rows of `sql` and count exactly what `expected` counts - bit for bit,

@@ -236,8 +236,8 @@ LEFT JOIN (SELECT d, count(*) AS n FROM last_team WHERE team_of_last_appearance 
 
 
 # D's season label, from the schedule, for the season-scoped reads of the one-date SQL. Its first game date and
-# that of the season before (the history floor the roster rule may reach into) come in as the literals
-# $season_start and $prior_season_start from the calendar the batch already holds (build.render_one_date):
+# that of the season before (the history floor the roster rule may reach into) come in as the values of
+# $season_start and $prior_season_start from the calendar the batch already holds (build.one_date_values):
 # derived here in CTEs with a scalar subquery at each use, they cost ~70 operators to bind and plan, about 10%
 # of the batch.
 ONE_DATE_SEASON = """
