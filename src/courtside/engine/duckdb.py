@@ -55,6 +55,7 @@ class Engine:
         self._beside: ThreadPoolExecutor | None = None
         self._beside_lock = threading.Lock()
         self._parsed: dict[str, Any] = {}
+        self._parse_lock = threading.Lock()
         for schema in SCHEMAS:
             self._con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
 
@@ -155,7 +156,8 @@ class Engine:
         if parsed is None:
             if len(self._parsed) >= PARSED_STATEMENTS:
                 self._parsed.clear()
-            parsed = self._con.extract_statements(sql)
+            with self._parse_lock:   # parsed on the connection, not on a cursor whose open result it could close
+                parsed = self._con.extract_statements(sql)
             if len(parsed) != 1:
                 raise WarehouseError(f"expected one SQL statement, got {len(parsed)}: {sql[:80]}")
             self._parsed[sql] = parsed
