@@ -11,10 +11,10 @@ costs milliseconds to plan: its INSERT returns every row's date, grain and hash,
 upstream ledger rows and expected counts gives the missing-upstream check and the upstream fingerprint
 (see _write_small; tests/test_build_primitive.py checks both paths write the same ledger values).
 A batch of one date runs the model's `one_date_sql` (and `one_date_expected`) where it has them: the same
-rows without the windows a range needs (tests/test_one_date_batches.py). Its statement (any model's, for one date)
-keeps its dates as named parameters, so its text is the same for every date and a process parses it once
-(Engine.statement): DuckDB takes 3-5 ms to parse the larger ones, 3-9 ms a batch with the INSERT around it. Its columns must be the table's:
-a one-date statement of another shape is an error, never a reason to reset the table. A statement's columns
+rows without the windows a range needs (tests/test_one_date_batches.py). Its columns must be the table's:
+a one-date statement of another shape is an error, never a reason to reset the table. Any model's statement for
+one date keeps its dates as named parameters, so its text is the same for every date and a process parses it once
+(Engine.statement): DuckDB takes 3-5 ms to parse the larger ones, 3-9 ms a batch with the INSERT around them. A statement's columns
 come from shapes.py: bound once, then remembered across processes under a hash of its SQL and of the columns of
 the tables it reads (the daily path builds each model once per process).
 
@@ -105,8 +105,9 @@ def one_date_statement(sql: str) -> str:
 def render_one_date(sql: str, day: dt.date, season_start: dt.date, calendar: list[tuple[dt.date, dt.date]]) -> str:
     """A one-date SQL with its parameters (one_date_values) as literals."""
     values = one_date_values(day, season_start, calendar)
-    sql = sql.replace("$prior_season_start", _date(values["prior_season_start"]))
-    return render(sql.replace("$season_start", _date(season_start)), day, day)
+    for name in ("prior_season_start", "season_start"):   # (render() does $start and $end)
+        sql = sql.replace(f"${name}", _date(values[name]))
+    return render(sql, day, day)
 
 
 def uses_dates(model: Model) -> bool:
@@ -284,7 +285,7 @@ def build(engine, registry: Registry, model: Model | str, start: dt.date, end: d
                 con.register(view, frame)
                 source = f"SELECT * FROM {view}"
         elif len(days) == 1:
-            # one date: the statement's text is the same for every date (parsed once per process), its dates values
+            # one date: the same text for every date (parsed once per process), the dates as parameter values
             source = one_date_statement(model.one_date_sql if one_date else model.sql)
             values = one_date_values(days[0], targets[0][1], cal)
         else:
