@@ -48,7 +48,7 @@ def bind(engine, registry: Registry, model: Model, source: str, one_date: bool =
          values: dict | None = None) -> Columns:
     """(name, type) of what the statement `source` produces (`values`: of its named parameters, if it has any):
     bound, not run (kept for the process)."""
-    cols = engine.describe(source, None if values is None else engine.statement(source, values)[1])
+    cols = engine.describe(source, values)
     if "game_date" not in {c for c, _ in cols}:
         raise ModelError(f"model `{model.name}` produced no `game_date` column")
     if model.kind == "sql":

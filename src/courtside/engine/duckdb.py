@@ -192,10 +192,12 @@ class Engine:
         """The engine and its version: what a statement's bound shape also depends on."""
         return f"duckdb {duckdb.__version__}"
 
-    def describe(self, relation: str, params: dict[str, Any] | None = None) -> list[tuple[str, str]]:
-        """(name, type) of the columns a table or a query (with the values of its named parameters) produces:
-        bound, not run."""
-        return [(c, t) for c, t, *_ in self.fetchall(f"DESCRIBE {relation}", params)]
+    def describe(self, relation: str, values: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+        """(name, type) of the columns a table or a query produces: bound, not run. `values`: of the query's named
+        parameters (Engine.statement picks those it uses)."""
+        described = self.con.execute(f"DESCRIBE {relation}") if values is None else \
+            self.con.execute(*self.statement(f"DESCRIBE {relation}", values))
+        return [(c, t) for c, t, *_ in described.fetchall()]
 
     def describe_tables(self, tables: list[str]) -> list[tuple[str, str]] | None:
         """(name, type) of the columns of every table in `tables`, in one DESCRIBE, each table's columns after a
