@@ -151,7 +151,7 @@ class Engine:
         `values`: execute(*engine.statement(sql, values)). DuckDB parses a statement at every execute(), a few
         microseconds per expression: 3-5 ms for the 6-10 KB of a one-date model statement, its every batch.
         A parsed statement is bound and planned afresh at each execute, with the values given: the same plan
-        as with literals."""
+        as with literals. (Plans cannot be kept: DuckDB binds a prepared statement again at every EXECUTE.)"""
         parsed = self._parsed.get(sql)
         if parsed is None:
             if len(self._parsed) >= PARSED_STATEMENTS:
@@ -195,9 +195,9 @@ class Engine:
     def describe(self, relation: str, values: dict[str, Any] | None = None) -> list[tuple[str, str]]:
         """(name, type) of the columns a table or a query produces: bound, not run. `values`: of the query's named
         parameters (Engine.statement picks those it uses)."""
-        described = self.con.execute(f"DESCRIBE {relation}") if values is None else \
-            self.con.execute(*self.statement(f"DESCRIBE {relation}", values))
-        return [(c, t) for c, t, *_ in described.fetchall()]
+        sql = f"DESCRIBE {relation}"
+        args = (sql, None) if values is None else self.statement(sql, values)
+        return [(c, t) for c, t, *_ in self.con.execute(*args).fetchall()]
 
     def describe_tables(self, tables: list[str]) -> list[tuple[str, str]] | None:
         """(name, type) of the columns of every table in `tables`, in one DESCRIBE, each table's columns after a
