@@ -14,9 +14,9 @@ A batch of one date runs the model's `one_date_sql` (and `one_date_expected`) wh
 rows without the windows a range needs (tests/test_one_date_batches.py). Its columns must be the table's:
 a one-date statement of another shape is an error, never a reason to reset the table. Any model's statement for
 one date keeps its dates as named parameters, so its text is the same for every date and a process parses it once
-(Engine.statement): DuckDB takes 3-5 ms to parse the larger ones, 3-9 ms a batch with the INSERT around them. A statement's columns
-come from shapes.py: bound once, then remembered across processes under a hash of its SQL and of the columns of
-the tables it reads (the daily path builds each model once per process).
+(Engine.statement): DuckDB takes 3-5 ms to parse the larger ones, 3-9 ms a batch with the INSERT around them.
+A statement's columns come from shapes.py: bound once, then remembered across processes under a hash of its SQL
+and of the columns of the tables it reads (the daily path builds each model once per process).
 
 Beside: a small batch's read of its upstream ledger rows and expected counts runs on a second cursor while
 its own transaction binds, deletes and inserts (Engine.read_beside): 2-6 ms less a one-date batch than

@@ -13,7 +13,7 @@ Fixes of the original on purpose: the driver is analytics.upcoming_player_game_c
 defect 13.8); lines come only from snapshots taken before tip-off (13.1); a missing line stays NULL (13.3);
 no bootstrap placeholder rows: the early-season rows carry whatever history exists.
 
-A batch of one date (the daily path) runs ONE_DATE_SQL: the same statement with the date as a literal.
+A batch of one date (the daily path) runs ONE_DATE_SQL: the same statement with the one date as its only filter.
 
 Vegas lines are the consensus rows of predictions.prop_lines (one definition of "the line" for features,
 predictions and grading: pre-tip snapshots only, the main line per book, median over books).
@@ -196,7 +196,7 @@ FROM masked
 SQL = _sql(_ON_RANGE, "\n".join(
     f"    LEFT JOIN (SELECT * FROM {table} WHERE {_ON_RANGE}) {a} ON {a}.game_date = u.game_date AND {a}.{key}"
     for table, a, key in _SAME_DATE))
-# One date (the daily path): the tables joined as they are, filtered in the join, and the date a literal instead of
+# One date (the daily path): the tables joined as they are, filtered in the join, and the date one value instead of
 # a range and a list. The same rows (tests/test_one_date_batches.py; all 1,247 dates checked) for less to bind:
 # 34.9 -> 31.8 ms a statement, paired. (The range keeps its subqueries: joined directly, 0.37-0.43 s against 0.37-0.40.)
 ONE_DATE_SQL = _sql("game_date = $start", "\n".join(
